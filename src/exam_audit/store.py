@@ -1,0 +1,194 @@
+"""The audit store: every audit, the files it saw (with sha256) and its findings.
+
+SQLite by default (a file the user can see); any SQLAlchemy URL works. Times are stored as ISO 8601 text
+with their offset, so that what is read back is what was written, on every database.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, create_engine, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+
+from .archive import ArchiveFile
+from .audit import ArchiveAudit, PreviousFile
+from .errors import ExamAuditError
+from .findings import CheckStatus, Finding
+
+DEFAULT_DB_FILE = "exam-audit.db"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class AuditRow(Base):
+    __tablename__ = "audits"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    archive_key: Mapped[str] = mapped_column(String(1024), index=True)
+    archive_path: Mapped[str] = mapped_column(String(1024))
+    centre_id: Mapped[str | None] = mapped_column(String(128))
+    centre_name: Mapped[str | None] = mapped_column(String(256))
+    started_at: Mapped[str | None] = mapped_column(String(40))
+    finished_at: Mapped[str | None] = mapped_column(String(40))
+    tool_version: Mapped[str] = mapped_column(String(40))
+    profile_name: Mapped[str] = mapped_column(String(128))
+    profile_version: Mapped[str] = mapped_column(String(40))
+    command: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    files: Mapped[list[FileRow]] = relationship(back_populates="audit", cascade="all, delete-orphan")
+    findings: Mapped[list[FindingRow]] = relationship(back_populates="audit", cascade="all, delete-orphan")
+    checks: Mapped[list[CheckRow]] = relationship(back_populates="audit", cascade="all, delete-orphan")
+
+
+class FileRow(Base):
+    __tablename__ = "archive_files"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    audit_id: Mapped[int] = mapped_column(ForeignKey("audits.id"), index=True)
+    path: Mapped[str] = mapped_column(String(1024))
+    bytes: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    audit: Mapped[AuditRow] = relationship(back_populates="files")
+
+
+class FindingRow(Base):
+    __tablename__ = "findings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    audit_id: Mapped[int] = mapped_column(ForeignKey("audits.id"))
+    rule: Mapped[str] = mapped_column(String(64))
+    item: Mapped[str] = mapped_column(String(4))
+    severity: Mapped[str] = mapped_column(String(16))
+    session_id: Mapped[str | None] = mapped_column(String(128))
+    camera: Mapped[str | None] = mapped_column(String(128))
+    id_number: Mapped[str | None] = mapped_column(String(32))
+    staff_id: Mapped[str | None] = mapped_column(String(128))
+    file: Mapped[str | None] = mapped_column(String(1024))
+    table_name: Mapped[str | None] = mapped_column(String(32))
+    row: Mapped[int | None] = mapped_column(Integer)
+    column_name: Mapped[str | None] = mapped_column(String(64))
+    start: Mapped[str | None] = mapped_column(String(40))
+    end: Mapped[str | None] = mapped_column(String(40))
+    message: Mapped[str] = mapped_column(Text)
+    message_zh: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[str] = mapped_column(Text)  # JSON
+    audit: Mapped[AuditRow] = relationship(back_populates="findings")
+
+    __table_args__ = (Index("ix_findings_audit_rule", "audit_id", "rule"),)
+
+
+class CheckRow(Base):
+    __tablename__ = "checks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    audit_id: Mapped[int] = mapped_column(ForeignKey("audits.id"), index=True)
+    rule: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    audit: Mapped[AuditRow] = relationship(back_populates="checks")
+
+
+def database_url(db: str | None) -> str:
+    """A SQLAlchemy URL from ``--db``: a URL as it is, a path as a SQLite file."""
+    if db and "://" in db:
+        return db
+    path = Path(db or DEFAULT_DB_FILE).expanduser().resolve()
+    return f"sqlite:///{path.as_posix()}"
+
+
+def archive_key(path: str) -> str:
+    """Audits of the same folder are compared with each other (tamper evidence)."""
+    return Path(path).expanduser().resolve().as_posix()
+
+
+class Store:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        try:
+            self.engine: Engine = create_engine(url)
+            Base.metadata.create_all(self.engine)
+        except (ArgumentError, OperationalError, SQLAlchemyError, ModuleNotFoundError) as exc:
+            raise ExamAuditError(f"database {url}: cannot be opened ({exc.__class__.__name__}: "
+                                 f"{str(exc).splitlines()[0]})",
+                                 "pass --db PATH for a SQLite file, or a valid SQLAlchemy URL") from None
+
+    @property
+    def location(self) -> str:
+        return self.url.removeprefix("sqlite:///") if self.url.startswith("sqlite:///") else self.url
+
+    def previous_files(self, archive_path: str) -> dict[str, PreviousFile]:
+        """The files of the latest earlier audit of the same archive."""
+        with Session(self.engine) as session:
+            latest = session.scalars(
+                select(AuditRow).where(AuditRow.archive_key == archive_key(archive_path),
+                                       AuditRow.error.is_(None))
+                .order_by(AuditRow.id.desc()).limit(1)).first()
+            if latest is None:
+                return {}
+            return {f.path: PreviousFile(f.sha256, latest.id, latest.started_at or "") for f in latest.files}
+
+    def save(self, audit: ArchiveAudit, command: str | None = None) -> int:
+        row = AuditRow(
+            archive_key=archive_key(audit.path), archive_path=audit.path, centre_id=audit.centre_id,
+            centre_name=audit.centre_name,
+            started_at=audit.started_at.isoformat() if audit.started_at else None,
+            finished_at=audit.finished_at.isoformat() if audit.finished_at else None,
+            tool_version=audit.tool_version, profile_name=audit.profile_name,
+            profile_version=audit.profile_version, command=command, error=audit.error)
+        row.files = [FileRow(path=f.path, bytes=f.bytes, kind=f.kind, sha256=f.sha256) for f in audit.files]
+        row.checks = [CheckRow(rule=c.rule, status=c.status, reason=c.reason) for c in audit.checks]
+        row.findings = [_finding_row(f) for f in audit.findings]
+        with Session(self.engine) as session:
+            session.add(row)
+            session.commit()
+            audit.audit_id = row.id
+            return row.id
+
+    def load(self, audit_id: int) -> ArchiveAudit:
+        from datetime import datetime
+
+        with Session(self.engine) as session:
+            row = session.get(AuditRow, audit_id)
+            if row is None:
+                raise ExamAuditError(f"audit #{audit_id} is not in {self.location}",
+                                     "run `exam-audit audits` to list the recorded audits")
+            return ArchiveAudit(
+                path=row.archive_path, centre_id=row.centre_id, centre_name=row.centre_name,
+                files=[ArchiveFile(f.path, f.bytes, f.kind, f.sha256) for f in row.files],
+                checks=[CheckStatus(c.rule, c.status, c.reason) for c in row.checks],
+                findings=[_finding_from_row(f) for f in row.findings],
+                error=row.error,
+                started_at=datetime.fromisoformat(row.started_at) if row.started_at else None,
+                finished_at=datetime.fromisoformat(row.finished_at) if row.finished_at else None,
+                audit_id=row.id, profile_name=row.profile_name, profile_version=row.profile_version,
+                tool_version=row.tool_version)
+
+    def audits(self) -> list[tuple[int, str, str | None, str | None, int]]:
+        """(id, archive path, centre id, started at, finding count), newest first."""
+        from sqlalchemy import func
+
+        with Session(self.engine) as session:
+            counts = dict(session.execute(
+                select(FindingRow.audit_id, func.count()).group_by(FindingRow.audit_id)).all())
+            rows = session.scalars(select(AuditRow).order_by(AuditRow.id.desc())).all()
+            return [(r.id, r.archive_path, r.centre_id, r.started_at, counts.get(r.id, 0)) for r in rows]
+
+
+def _finding_row(f: Finding) -> FindingRow:
+    d = f.to_dict()
+    return FindingRow(
+        rule=f.rule, item=f.item, severity=f.severity, session_id=f.session_id, camera=f.camera,
+        id_number=f.id_number, staff_id=f.staff_id, file=f.file, table_name=f.table, row=f.row,
+        column_name=f.column, start=d["start"], end=d["end"], message=f.message, message_zh=f.message_zh,
+        evidence=json.dumps(d["evidence"], ensure_ascii=False))
+
+
+def _finding_from_row(r: FindingRow) -> Finding:
+    return Finding.from_dict({
+        "rule": r.rule, "item": r.item, "severity": r.severity, "session_id": r.session_id,
+        "camera": r.camera, "id_number": r.id_number, "staff_id": r.staff_id, "file": r.file,
+        "table": r.table_name, "row": r.row, "column": r.column_name, "start": r.start, "end": r.end,
+        "message": r.message, "message_zh": r.message_zh, "evidence": json.loads(r.evidence or "{}")})
