@@ -1,0 +1,1 @@
+"""Recordings: probing, timelines and coverage, frame sampling, content and presence."""
