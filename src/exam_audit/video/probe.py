@@ -5,6 +5,7 @@ Never decodes. Every time comes from packet timestamps (never frame index ÷ fra
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 from dataclasses import asdict, dataclass, field
@@ -105,13 +106,13 @@ def probe(path: Path, gap_tolerance_s: float = 1.0) -> MediaProbe:
     if not pts:
         return MediaProbe(str(path), ok=False, error="no video packets (truncated or empty file)")
     ordered = sorted(pts)
-    steps = [b - a for a, b in zip(ordered, ordered[1:], strict=False) if b > a]
+    steps = [b - a for a, b in itertools.pairwise(ordered) if b > a]
     frame_step = median(steps) if steps else 0.0
     discontinuities = tuple(
         Discontinuity(round(a, 6), "jump", round(b - a, 6))
-        for a, b in zip(ordered, ordered[1:], strict=False) if b - a > max(gap_tolerance_s, 10 * frame_step))
+        for a, b in itertools.pairwise(ordered) if b - a > max(gap_tolerance_s, 10 * frame_step))
     duration = ordered[-1] - ordered[0] + frame_step
-    key_steps = [b - a for a, b in zip(keys, keys[1:], strict=False)]
+    key_steps = [b - a for a, b in itertools.pairwise(keys)]
     return MediaProbe(
         path=str(path), ok=True, container=fmt.get("format_name"), codec=video.get("codec_name"),
         width=video.get("width"), height=video.get("height"), nominal_fps=_rate(video.get("r_frame_rate")),
