@@ -190,6 +190,10 @@ def audit_archive(path: str | Path, options: AuditOptions, profile: Profile | No
     result.centre_id, result.centre_name = archive.centre.id, archive.centre.name
     result.files = hash_files(archive, workers=options.workers)
     data, findings = load_archive(archive, profile, options)
+    if archive.recordings:
+        from .video.stage import media_stage  # imported here: table-only audits never load OpenCV
+
+        findings.extend(media_stage(data, profile, options))
     statuses, check_findings = run_checks(data, profile)
     result.checks = statuses
     result.findings = sorted(findings + check_findings, key=Finding.sort_key)
