@@ -122,7 +122,7 @@ def run_checks(data: ArchiveData, profile: Profile,
     """Run every check that can run; the status of every rule in the catalogue, and the findings."""
     findings: list[Finding] = []
     ran: set[str] = set()
-    not_run: dict[str, list[str]] = defaultdict(list)
+    not_run: dict[str, list[str]] = defaultdict(list)  # rule -> "check: reason" for each check that could not run
     partial: list[CheckStatus] = []
     blocked_by_table: dict[str, list[str]] = defaultdict(list)
     if data.tables:
@@ -132,7 +132,7 @@ def run_checks(data: ArchiveData, profile: Profile,
         if unmet:
             reason, absent = unmet
             for rule in check.rules:
-                not_run[rule].append(reason)
+                not_run[rule].append(f"{check.name}: {reason}")
             for name in absent:
                 blocked_by_table[name].extend(check.rules)
             continue
@@ -145,7 +145,7 @@ def run_checks(data: ArchiveData, profile: Profile,
         except Exception as exc:  # a defect in one check must not stop the others: say so, visibly
             log.exception("check %r failed", check.name)
             for rule in check.rules:
-                not_run[rule].append(f"check '{check.name}' failed: {type(exc).__name__}: {exc}")
+                not_run[rule].append(f"{check.name}: failed with {type(exc).__name__}: {exc}")
             continue
         ran.update(check.rules)
 
@@ -162,12 +162,15 @@ def run_checks(data: ArchiveData, profile: Profile,
     implemented = {rule for check in checks for rule in check.rules} | set(READING_RULES)
     implemented |= {"data.missing_table", "data.file_changed"}
     for rule in profile.rules:
+        reasons = "; ".join(sorted(set(not_run.get(rule, ()))))
         if rule in ran:
             statuses.append(CheckStatus(rule, "run"))
+            if reasons:  # run in part: another check producing this rule could not run
+                statuses.append(CheckStatus(rule, "not_run", f"in part: {reasons}"))
         elif rule == "data.file_changed":
             continue  # decided by the audit against the store, not by a check
-        elif rule in not_run:
-            statuses.append(CheckStatus(rule, "not_run", "; ".join(sorted(set(not_run[rule])))))
+        elif reasons:
+            statuses.append(CheckStatus(rule, "not_run", reasons))
         elif rule in implemented:
             statuses.append(CheckStatus(rule, "not_run", "no tables in the archive"))
         else:

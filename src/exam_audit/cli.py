@@ -21,8 +21,14 @@ from .store import Store, database_url
 FORMATS = ("json", "csv")
 
 
+class Problem(click.ClickException):
+    """A usage or I/O problem: one line on stderr, exit status 2 (1 is kept for "findings at --fail-on")."""
+
+    exit_code = 2
+
+
 def _fail(exc: ExamAuditError) -> click.ClickException:
-    return click.ClickException(str(exc))
+    return Problem(str(exc))
 
 
 def _load_profile(path: Path | None) -> Profile:
@@ -102,7 +108,7 @@ def audit(archives: tuple[Path, ...], out_dir: Path, db: str | None, profile_pat
         try:
             written = write_reports(result, target, chosen)
         except OSError as exc:
-            raise click.ClickException(f"cannot write reports to {target}: {exc.strerror}") from None
+            raise Problem(f"cannot write reports to {target}: {exc.strerror}") from None
         _print_summary(result, profile, written)
         for f in result.findings:
             worst = min(worst, severity_rank(f.severity))
@@ -218,12 +224,12 @@ def fixtures_make(directory: Path, seed: int, defects: str, sessions: int, candi
         raise click.BadParameter(f"unknown defect(s) {', '.join(unknown)}; see `exam-audit fixtures defects`",
                                  param_hint="--defects")
     if directory.exists() and any(directory.iterdir()) and not force:
-        raise click.ClickException(f"{directory} is not empty; choose a new folder or pass --force")
+        raise Problem(f"{directory} is not empty; choose a new folder or pass --force")
     spec = FixtureSpec(seed=seed, defects=chosen, sessions=sessions, candidates_per_session=candidates)
     try:
         truth = make_archive(directory, spec)
     except (ValueError, OSError) as exc:
-        raise click.ClickException(f"cannot write the fixture to {directory}: {exc}") from None
+        raise Problem(f"cannot write the fixture to {directory}: {exc}") from None
     click.echo(f"Wrote a synthetic archive to {directory} ({len(truth)} injected defect(s), "
                f"listed in {directory / 'ground_truth.json'}).")
 

@@ -174,8 +174,7 @@ class TableLoader:
                 "data.nonstandard_value", **where,
                 evidence={"value": shown, "normalised": _shown(parsed.value), "standard": parsed.standard}))
         if spec.kind == "id_number":
-            problem = idnumber.validate(parsed.value, today=self.today,
-                                        min_year=int(self.profile.threshold("id_birth_year_min")))
+            problem = idnumber.validate(parsed.value, today=self.today)
             if problem:
                 findings.append(self.profile.finding(
                     "data.invalid_id_number", **where, id_number=parsed.value,

@@ -134,7 +134,7 @@ def _code_parser(standard: dict[str, str], synonyms: dict[str, str], what: str, 
             return Parsed(standard[text], STANDARD, form)
         key = text.lower()
         if key in lowered or key in {k.lower() for k in standard}:
-            value = lowered.get(key) or next(v for k, v in standard.items() if k.lower() == key)
+            value = lowered[key] if key in lowered else next(v for k, v in standard.items() if k.lower() == key)
             return Parsed(value, STANDARD if quiet_synonyms else NONSTANDARD, form)
         return _invalid(f"unknown {what}; use {form}", f"未知的{what_zh}，应为 {form}", form)
 
