@@ -209,8 +209,9 @@ def fixtures() -> None:
               help="Number of exam sessions.")
 @click.option("--candidates", type=click.IntRange(1, 100000), default=12, show_default=True,
               help="Candidates per session.")
+@click.option("--video", is_flag=True, help="Also write real recordings of every session (needs ffmpeg).")
 @click.option("--force", is_flag=True, help="Write into DIRECTORY even if it is not empty.")
-def fixtures_make(directory: Path, seed: int, defects: str, sessions: int, candidates: int,
+def fixtures_make(directory: Path, seed: int, defects: str, sessions: int, candidates: int, video: bool,
                   force: bool) -> None:
     """Write a synthetic archive to DIRECTORY, with ground_truth.json listing every injected defect."""
     from .fixtures import DEFECTS, FixtureSpec, make_archive
@@ -225,10 +226,11 @@ def fixtures_make(directory: Path, seed: int, defects: str, sessions: int, candi
                                  param_hint="--defects")
     if directory.exists() and any(directory.iterdir()) and not force:
         raise Problem(f"{directory} is not empty; choose a new folder or pass --force")
-    spec = FixtureSpec(seed=seed, defects=chosen, sessions=sessions, candidates_per_session=candidates)
+    spec = FixtureSpec(seed=seed, defects=chosen, sessions=sessions, candidates_per_session=candidates,
+                       video=video)
     try:
         truth = make_archive(directory, spec)
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, ExamAuditError) as exc:
         raise Problem(f"cannot write the fixture to {directory}: {exc}") from None
     click.echo(f"Wrote a synthetic archive to {directory} ({len(truth)} injected defect(s), "
                f"listed in {directory / 'ground_truth.json'}).")

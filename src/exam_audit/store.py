@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, create_engine, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
@@ -108,9 +108,12 @@ class Store:
     def __init__(self, url: str) -> None:
         self.url = url
         try:
+            parsed = make_url(url)
+            if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             self.engine: Engine = create_engine(url)
             Base.metadata.create_all(self.engine)
-        except (ArgumentError, OperationalError, SQLAlchemyError, ModuleNotFoundError) as exc:
+        except (ArgumentError, OperationalError, SQLAlchemyError, ModuleNotFoundError, OSError) as exc:
             raise ExamAuditError(f"database {url}: cannot be opened ({exc.__class__.__name__}: "
                                  f"{str(exc).splitlines()[0]})",
                                  "pass --db PATH for a SQLite file, or a valid SQLAlchemy URL") from None
