@@ -156,3 +156,21 @@ def test_findings_json_shape(make_fixture, audit_findings):
         assert key in finding
     assert doc["summary"] == {"by_item": {"C6": 1}, "by_severity": {"medium": 1}}
     json.dumps(doc)  # serialisable as it is
+
+
+def test_unreadable_file_is_a_finding_and_the_rest_is_audited(make_fixture, audit_findings, monkeypatch):
+    from pathlib import Path
+
+    real = Path.read_bytes
+
+    def read_bytes(self):
+        if self.name == "events.csv":
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    doc = audit_findings(make_fixture(("invalid_date",)))
+    got = sorted((f["rule"], f["file"]) for f in doc["findings"])
+    assert got == [("data.invalid_value", "candidates.csv"), ("data.invalid_value", "events.csv")]
+    events = next(f for f in doc["findings"] if f["file"] == "events.csv")
+    assert "cannot be opened" in events["message"]
