@@ -64,24 +64,19 @@ def parse_datetime(cell: Any, tz: tzinfo) -> Parsed:
     if isinstance(cell, date):
         return Parsed(datetime.combine(cell, time(), tzinfo=tz), NONSTANDARD, DATETIME_STANDARD)
     text = str(cell).strip()
-    m = _DT_STANDARD.match(text)
-    if m:
+    for pattern in (_DT_STANDARD, _DT_SLASH, _DT_CN, _DT_NO_SECONDS):
+        m = pattern.match(text)
+        if not m:
+            continue
         value = _build_datetime(m.groups(), tz)
         if value is None:
             return _invalid(f"{text} is not a real date and time", f"{text} 不是有效的日期时间",
                             DATETIME_STANDARD)
-        offset = m.group(7)
-        if offset:
+        if pattern is not _DT_STANDARD:
+            return Parsed(value, NONSTANDARD, DATETIME_STANDARD)
+        if m.group(7):  # an explicit offset wins over the centre's timezone
             value = datetime.fromisoformat(text.replace(" ", "T").replace("Z", "+00:00"))
         return Parsed(value)
-    for pattern in (_DT_SLASH, _DT_CN, _DT_NO_SECONDS):
-        m = pattern.match(text)
-        if m:
-            value = _build_datetime(m.groups(), tz)
-            if value is None:
-                return _invalid(f"{text} is not a real date and time", f"{text} 不是有效的日期时间",
-                                DATETIME_STANDARD)
-            return Parsed(value, NONSTANDARD, DATETIME_STANDARD)
     if _SERIAL.match(text) or isinstance(cell, (int, float)):
         try:
             serial = float(text)
