@@ -1,0 +1,85 @@
+"""Was the exam plan followed (checklist item C3)? Sessions held against sessions planned, and capacity."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+from ..archive import ArchiveData
+from ..findings import Finding
+from ..profile import Profile
+from .crossref import index_of, minutes, when
+from .tables import Record
+
+
+def held_against_plan(data: ArchiveData, profile: Profile) -> Iterator[Finding]:
+    """plan.unplanned_session, plan.session_not_held and plan.deviation."""
+    index = index_of(data)
+    planned = _first_rows(data.records("plan"))
+    held = _first_rows(data.records("sessions"))
+    tolerance = timedelta(minutes=float(profile.threshold("time_tolerance_min")))
+    for sid, session in held.items():
+        plan = planned.get(sid)
+        if plan is None:
+            yield profile.finding(
+                "plan.unplanned_session", session_id=sid, start=session["start"], end=session["end"],
+                **index.at("sessions", session),
+                evidence={"held": f"{when(session['start'])}–{when(session['end'])}, {session['room'] or '?'}",
+                          "rows": [{"table": "sessions", "row": session.line}]})
+            continue
+        differences, differences_zh = [], []
+        for column, label_zh in (("start", "开始时间"), ("end", "结束时间")):
+            actual, intended = session[column], plan[column]
+            if actual and intended and abs(actual - intended) > tolerance:
+                shift = minutes(intended, actual)
+                differences.append(f"{column} {when(actual)} instead of {when(intended)} ({shift:+g} min)")
+                differences_zh.append(f"{label_zh}为 {when(actual)}，计划为 {when(intended)}（{shift:+g} 分钟）")
+        if session["room"] and plan["room"] and _norm(session["room"]) != _norm(plan["room"]):
+            differences.append(f"room {session['room']} instead of {plan['room']}")
+            differences_zh.append(f"考场为 {session['room']}，计划为 {plan['room']}")
+        if differences:
+            yield profile.finding(
+                "plan.deviation", session_id=sid, start=session["start"], end=session["end"],
+                **index.at("sessions", session),
+                evidence={"differences": "; ".join(differences), "differences_zh": "；".join(differences_zh),
+                          "tolerance_min": profile.threshold("time_tolerance_min"),
+                          "plan_row": plan.line, "plan_file": index.file("plan"),
+                          "rows": [{"table": "sessions", "row": session.line},
+                                   {"table": "plan", "row": plan.line}]})
+    for sid, plan in planned.items():
+        if sid not in held:
+            yield profile.finding(
+                "plan.session_not_held", session_id=sid, start=plan["start"], end=plan["end"],
+                **index.at("plan", plan),
+                evidence={"planned": f"{when(plan['start'])}–{when(plan['end'])}, {plan['room'] or '?'}",
+                          "rows": [{"table": "plan", "row": plan.line}]})
+
+
+def over_capacity(data: ArchiveData, profile: Profile) -> Iterator[Finding]:
+    """plan.over_capacity: more distinct candidates registered than the plan's capacity."""
+    index = index_of(data)
+    for sid, plan in _first_rows(data.records("plan")).items():
+        capacity = plan["capacity"]
+        registrations = index.registrations.get(sid, [])
+        people = {r["id_number"] for r in registrations}
+        if capacity is None or len(people) <= capacity:
+            continue
+        yield profile.finding(
+            "plan.over_capacity", session_id=sid, start=plan["start"], end=plan["end"],
+            **index.at("plan", plan, "capacity"),
+            evidence={"registered": len(people), "capacity": capacity,
+                      "rows": [{"table": "plan", "row": plan.line},
+                               *({"table": "candidates", "row": r.line} for r in registrations)]})
+
+
+def _first_rows(records: list[Record]) -> dict[str, Record]:
+    """session_id -> its first row; a repeated id is data.duplicate_row, reported elsewhere."""
+    out: dict[str, Record] = {}
+    for r in records:
+        if r["session_id"]:
+            out.setdefault(r["session_id"], r)
+    return out
+
+
+def _norm(text: str) -> str:
+    return "".join(str(text).split()).lower()

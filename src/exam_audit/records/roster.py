@@ -1,0 +1,55 @@
+"""Who was registered, who was there, who has a result: the roster rules (roster.*)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..archive import ArchiveData
+from ..findings import Finding
+from ..profile import Profile
+from .crossref import index_of, refs
+
+ATTENDANCE_EVENTS = ("sign_in", "identity_check")
+_ATTENDANCE_ZH = {"sign_in": "签到", "identity_check": "身份核验"}
+
+
+def result_without_registration(data: ArchiveData, profile: Profile) -> Iterator[Finding]:
+    """A result for someone not registered for that session: one finding per candidate and session."""
+    index = index_of(data)
+    for (sid, id_number), rows in index.results.items():
+        if (sid, id_number) in index.registered:
+            continue
+        yield profile.finding(
+            "roster.result_without_registration", session_id=sid, id_number=id_number,
+            **index.at("results", rows[0], "id_number"),
+            evidence={"result_rows": ", ".join(str(r.line) for r in rows), "rows": refs("results", rows)})
+
+
+def attendance(data: ArchiveData, profile: Profile) -> Iterator[Finding]:
+    """roster.result_without_attendance and roster.attendance_without_result, from the event log.
+
+    An attendance event the exam system never logs for anyone (some systems record no identity check)
+    is not required of each candidate: its absence says nothing about one person."""
+    index = index_of(data)
+    logged = {r["event"] for rows in index.person_events.values() for r in rows} & set(ATTENDANCE_EVENTS)
+    if logged:
+        for (sid, id_number), rows in index.results.items():
+            seen = {r["event"] for r in index.person_events.get((sid, id_number), ())}
+            missing = [e for e in ATTENDANCE_EVENTS if e in logged and e not in seen]
+            if not missing:
+                continue
+            yield profile.finding(
+                "roster.result_without_attendance", session_id=sid, id_number=id_number,
+                **index.at("results", rows[0]),
+                evidence={"missing": ", ".join(missing), "missing_zh": "、".join(_ATTENDANCE_ZH[e] for e in missing),
+                          "name": index.name_of(sid, id_number), "rows": refs("results", rows)})
+    for (sid, id_number), events in index.person_events.items():
+        present = [r for r in events if r["event"] in ATTENDANCE_EVENTS]
+        if not present or (sid, id_number) in index.results:
+            continue
+        first = min(present, key=lambda r: r.line)
+        yield profile.finding(
+            "roster.attendance_without_result", session_id=sid, id_number=id_number,
+            start=first["time"], **index.at("events", first),
+            evidence={"event": first["event"], "name": index.name_of(sid, id_number),
+                      "rows": refs("events", present)})
