@@ -21,6 +21,7 @@ from .checks import CHECKS, READING_RULES, Check
 from .errors import ExamAuditError
 from .findings import CheckStatus, Finding, NotRun
 from .profile import Profile
+from .records.concurrency import Seat, across_archives, seats_of
 from .records.schema import TABLES
 from .records.tables import TableLoader
 
@@ -54,6 +55,8 @@ class ArchiveAudit:
     profile_name: str = ""
     profile_version: str = ""
     tool_version: str = __version__
+    # who sat which session when: kept so that roster.concurrent_sessions can pair archives afterwards
+    seats: list[Seat] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -196,6 +199,8 @@ def audit_archive(path: str | Path, options: AuditOptions, profile: Profile | No
         findings.extend(media_stage(data, profile, options))
     statuses, check_findings = run_checks(data, profile)
     result.checks = statuses
+    if any(c.rule == "roster.concurrent_sessions" and c.status == "run" for c in statuses):
+        result.seats = seats_of(data)
     result.findings = sorted(findings + check_findings, key=Finding.sort_key)
     result.finished_at = _now()
     return result
@@ -215,7 +220,7 @@ def audit_archives(paths: Sequence[str | Path], options: AuditOptions, profile: 
         for i, path in enumerate(paths, 1):
             say(f"[{i}/{total}] auditing {path}")
             out.append(audit_archive(path, options, profile))
-        return out
+        return add_cross_archive_findings(out, profile)
     results: list[ArchiveAudit | None] = [None] * total
     workers = min(options.workers, total, os.cpu_count() or 1)
     with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -224,7 +229,19 @@ def audit_archives(paths: Sequence[str | Path], options: AuditOptions, profile: 
             i = futures[future]
             results[i] = future.result()
             say(f"[{done}/{total}] audited {paths[i]}")
-    return [r for r in results if r is not None]
+    return add_cross_archive_findings([r for r in results if r is not None], profile)
+
+
+def add_cross_archive_findings(results: list[ArchiveAudit], profile: Profile) -> list[ArchiveAudit]:
+    """Rules that pair archives of one run (a candidate sitting at two centres at once), run in the main
+    process from each archive's compact summary; each archive gets the findings about its own rows."""
+    if len(results) < 2:
+        return results
+    names = [str(Path(r.path).resolve()) for r in results]
+    for result, found in zip(results, across_archives([r.seats for r in results], names, profile), strict=True):
+        if found:
+            result.findings = sorted(result.findings + found, key=Finding.sort_key)
+    return results
 
 
 @dataclass(frozen=True)
