@@ -476,3 +476,27 @@ def test_trainer_conflict_by_affiliation(audit_with, affiliation_is_org, fires):
     if fires:
         f = result.findings[0]
         assert f.staff_id and f.evidence["count"] >= 1 and "考培未分离" in f.message_zh
+
+
+def test_sitting_times_from_the_log_when_results_have_none(audit_with):
+    def mutate(model):
+        person = theory_only_person(model)
+        for r in model.tables["results"]:
+            r["start"] = r["end"] = ""
+        submit = next(e for e in model.tables["events"] if e["id_number"] == person and e["event"] == "submit")
+        start = next(e for e in model.tables["events"] if e["id_number"] == person and e["event"] == "start")
+        submit["time"] = shift(start["time"], 10)
+    result = audit_with(mutate)
+    assert rules_of(result) == ["time.theory_too_fast"]
+    f = result.findings[0]
+    assert f.table == "events" and f.column == "time" and len(f.evidence["rows"]) == 2
+
+
+def test_sittings_without_any_times_are_reported_not_run(audit_with):
+    def mutate(model):
+        for r in model.tables["results"]:
+            r["start"] = r["end"] = ""
+        model.tables["events"] = [e for e in model.tables["events"] if e["event"] not in ("start", "submit")]
+    result = audit_with(mutate)
+    assert rules_of(result) == []
+    assert any("not measured" in r for r in not_run(result, "time.theory_overrun"))

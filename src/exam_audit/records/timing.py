@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from ..archive import ArchiveData
 from ..findings import Finding, NotRun
@@ -101,16 +101,21 @@ def sitting_durations(data: ArchiveData, profile: Profile) -> Iterator[Finding |
     shortest = float(profile.threshold("theory_min_minutes"))
     fraction = float(profile.threshold("practical_min_fraction"))
     unknown: Counter[str] = Counter()
+    untimed = 0
     for sitting in index.sittings():
-        span = sitting.span()
-        if span is None or span[1] < span[0]:
-            continue  # no times, or times that contradict each other: nothing to measure
+        span, table = sitting.span(), "results"
+        if span is None:  # exports without times in results.csv: the log's start and submit say it
+            span, table = _logged_span(index.person_events.get((sitting.session_id, sitting.id_number), [])), "events"
+        if span is None:
+            untimed += 1
+            continue
         start, end, rows = span
+        if end < start:
+            continue  # times that contradict each other: nothing to measure
         took = minutes(start, end)
         fields = {"session_id": sitting.session_id, "id_number": sitting.id_number, "start": start, "end": end,
-                  **index.at("results", rows[-1], "end")}
-        evidence = {"minutes": num(took), "began": when(start), "ended": when(end),
-                    "rows": refs("results", rows)}
+                  **index.at(table, rows[-1], "end" if table == "results" else "time")}
+        evidence = {"minutes": num(took), "began": when(start), "ended": when(end), "rows": refs(table, rows)}
         if not sitting.practical:
             if took > longest:
                 yield profile.finding("time.theory_overrun", **fields, evidence={**evidence, "limit": num(longest)})
@@ -130,7 +135,22 @@ def sitting_durations(data: ArchiveData, profile: Profile) -> Iterator[Finding |
                 evidence={**evidence, "standard_min": num(standard), "fraction": fraction,
                           "limit": num(round(fraction * standard, 1)),
                           "operation": operation_label(profile, operation.code)})
+    if untimed:
+        for rule in ("time.theory_overrun", "time.theory_too_fast", "time.practical_too_short"):
+            yield NotRun(rule, f"{untimed} sitting(s) not measured: no start and end in results.csv, "
+                               "nor start and submit events in the log")
     for code, count in sorted(unknown.items()):
         yield NotRun("time.practical_too_short",
                      f"{count} practical sitting(s) of {operation_label(profile, code)} not checked: "
                      "the profile has no standard time for its practical")
+
+
+def _logged_span(events: list[Record]) -> tuple[datetime, datetime, list[Record]] | None:
+    """A sitting's span from the log: its first start event to its last submit event."""
+    starts = [r for r in events if r["event"] == "start" and r["time"]]
+    submits = [r for r in events if r["event"] == "submit" and r["time"]]
+    if not starts or not submits:
+        return None
+    first = min(starts, key=lambda r: r["time"])
+    last = max(submits, key=lambda r: r["time"])
+    return first["time"], last["time"], [first, last]
