@@ -44,9 +44,10 @@ def pass_flags(data: ArchiveData, profile: Profile) -> Iterator[Finding]:
                 yield profile.finding(
                     "score.pass_flag_mismatch", session_id=sitting.session_id, id_number=sitting.id_number,
                     **index.at("results", row, "passed"),
-                    evidence={"subject": subject, "score": num(score), "pass_mark": num(mark),
-                              "passed": "true" if passed else "false",
-                              "expected": "true" if expected else "false",
+                    evidence={"subject": subject, "subject_zh": "理论" if subject == "theory" else "实操总分",
+                              "score": num(score), "pass_mark": num(mark),
+                              "passed": "true" if passed else "false", "passed_zh": _verdict_zh(passed),
+                              "expected": "true" if expected else "false", "expected_zh": _verdict_zh(expected),
                               "rows": refs("results", [row, *vetoes])})
 
 
@@ -132,6 +133,7 @@ def practical_without_theory(data: ArchiveData, profile: Profile) -> Iterator[Fi
             start=s.session.start, **index.at("results", row),
             evidence={"operation": operation_label(profile, s.operation), "since": earliest.isoformat(),
                       "months": months, "theory_passes": ", ".join(when(t) for t in previous) or "none",
+                      "theory_passes_zh": "、".join(when(t) for t in previous) or "无",
                       "rows": refs("results", s.rows)})
 
 
@@ -168,6 +170,10 @@ def attempts(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
         yield NotRun("score.attempts_exceeded",
                      f"{undated} registration(s) not checked: their session's date or exam type is unknown, "
                      "or no rules in the profile cover that date")
+
+
+def _verdict_zh(passed: bool) -> str:
+    return "合格" if passed else "不合格"
 
 
 def _months_before(day: date, months: int) -> date:

@@ -74,12 +74,12 @@ def staffing(data: ArchiveData, profile: Profile) -> Iterator[Finding]:
             if count == 0:
                 yield profile.finding(
                     "staff.no_examiner", **where,
-                    evidence={"station": f" at station {station}", "station_zh": f"（工位 {station}）",
+                    evidence={"station": f" at station {station}", "station_zh": _station_zh(station),
                               "station_name": station, "candidates": candidates,
                               "rows": [_session_ref(session)]})
             elif count < per_station:
                 yield _too_few(profile, session, where, assigned, "examiner", "考评员", count, per_station,
-                               candidates, f" at station {station}", f"（工位 {station}）")
+                               candidates, f" at station {station}", _station_zh(station))
 
 
 def _too_few(profile: Profile, session: Session, where: dict[str, Any], assigned: list[Record], role: str,
@@ -87,7 +87,7 @@ def _too_few(profile: Profile, session: Session, where: dict[str, Any], assigned
     policy = profile.thresholds()
     names = ("min_invigilators_per_theory_room", "candidates_per_invigilator") if role == "invigilator" \
         else ("min_examiners_per_practical_station",)
-    sources = "; ".join(f"{n} = {policy[n].value} ({policy[n].source})" for n in names if n in policy)
+    sources = ", ".join(f"{n} = {policy[n].value}" for n in names if n in policy)
     return profile.finding(
         "staff.too_few", variant=role, **where,
         evidence={"role": role, "role_zh": role_zh, "assigned": count, "required": needed,
@@ -216,6 +216,10 @@ def trainer_conflict(data: ArchiveData, profile: Profile) -> Iterator[Finding | 
                 evidence={"role": a["role"], "role_zh": zh(a["role"]), "candidates": ", ".join(people),
                           "count": len(people), "reason": "; ".join(reasons), "reason_zh": "；".join(reasons_zh),
                           "rows": rows})
+
+
+def _station_zh(station: str) -> str:
+    return f"（{station}）" if "工位" in station else f"（工位 {station}）"
 
 
 def _session_ref(session: Session) -> dict[str, Any]:

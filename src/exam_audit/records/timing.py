@@ -32,14 +32,14 @@ def event_outside_session(data: ArchiveData, profile: Profile) -> Iterator[Findi
             moment = r["time"]
             if moment is None or start - tolerance <= moment <= end + tolerance:
                 continue
-            off = minutes(start, moment) if moment < start else minutes(end, moment)
+            off = abs(minutes(start, moment) if moment < start else minutes(end, moment))
             yield profile.finding(
                 "time.event_outside_session", session_id=sid, id_number=r["id_number"], start=moment,
                 **index.at("events", r, "time"),
                 evidence={"event": r["event"], "event_zh": zh(r["event"]), "time": when(moment),
                           "window": f"{when(start)}–{when(end)}",
                           "off_min": off, "side": "before" if moment < start else "after",
-                          "side_zh": "早于开始" if moment < start else "晚于结束",
+                          "side_zh": "早于场次开始" if moment < start else "晚于场次结束",
                           "tolerance_min": profile.threshold("time_tolerance_min"),
                           "rows": [{"table": "events", "row": r.line},
                                    {"table": session.table, "row": session.row}]})
