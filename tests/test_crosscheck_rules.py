@@ -500,3 +500,21 @@ def test_sittings_without_any_times_are_reported_not_run(audit_with):
     result = audit_with(mutate)
     assert rules_of(result) == []
     assert any("not measured" in r for r in not_run(result, "time.theory_overrun"))
+
+
+@pytest.mark.parametrize(("table", "column", "rule"), [
+    ("staff", "qualification_no", "staff.unqualified"),
+    ("candidates", "attempt", "score.attempts_exceeded"),
+    ("results", "mode", "practical.oral_only"),
+    ("results", "passed", "score.pass_flag_mismatch"),
+    ("results", "veto_failed", "score.veto_ignored"),
+    ("plan", "capacity", "plan.over_capacity"),
+    ("events", "id_number", "roster.result_without_attendance"),
+])
+def test_an_absent_optional_column_is_not_run_never_a_finding(audit_with, table, column, rule):
+    """A blank column must not read as "no qualification" or "no attempt": the rule says it did not run."""
+    def mutate(model):
+        model.columns[table] = [c for c in model.columns[table] if c != column]
+    result = audit_with(mutate)
+    assert rules_of(result) == []
+    assert any(f"no column {column}" in r for r in not_run(result, rule))

@@ -153,6 +153,17 @@ def index_of(data: ArchiveData) -> RecordIndex:
     return index
 
 
+def lacking(data: ArchiveData, table: str, *columns: str) -> str | None:
+    """Why a rule cannot be judged when ``table`` lacks optional ``columns`` it rests on, else None.
+
+    A blank column must never read as "no qualification" or "no attempt": the rule is not run instead."""
+    found = data.table(table)
+    if found is None or not found.readable:
+        return None  # an absent table is the check's declared need, reported by the audit
+    missing = [c for c in columns if c not in found.columns]
+    return f"{found.file} has no column {', '.join(missing)}" if missing else None
+
+
 def standard_of(profile: Profile, code: str | None) -> Operation | None:
     """The operation when the profile knows its practical standard, else None."""
     operation = profile.operation(code) if code else None

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 from ..archive import ArchiveData
-from ..findings import Finding
+from ..findings import Finding, NotRun
 from ..profile import Profile
-from .crossref import index_of, minutes, when
+from .crossref import index_of, lacking, minutes, when
 from .tables import Record
 
 
@@ -55,9 +55,12 @@ def held_against_plan(data: ArchiveData, profile: Profile) -> Iterator[Finding]:
                           "rows": [{"table": "plan", "row": plan.line}]})
 
 
-def over_capacity(data: ArchiveData, profile: Profile) -> Iterator[Finding]:
+def over_capacity(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
     """plan.over_capacity: more distinct candidates registered than the plan's capacity."""
     index = index_of(data)
+    if reason := lacking(data, "plan", "capacity"):
+        yield NotRun("plan.over_capacity", reason)
+        return
     for sid, plan in _first_rows(data.records("plan")).items():
         capacity = plan["capacity"]
         registrations = index.registrations.get(sid, [])

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from ..archive import ArchiveData
 from ..findings import Finding, NotRun
 from ..profile import Profile
-from .crossref import index_of, operation_label, refs, standard_of
+from .crossref import index_of, lacking, operation_label, refs, standard_of
 
 
 def oral_only(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
@@ -18,6 +18,9 @@ def oral_only(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]
     "Every subject oral" needs no standard, so it is checked for every operation; the other two need
     the operation's practical standard and are skipped, with a note, when the profile lacks it."""
     index = index_of(data)
+    if reason := lacking(data, "results", "mode"):
+        yield NotRun("practical.oral_only", reason)
+        return
     unknown: Counter[str] = Counter()
     for sitting in index.sittings():
         subjects = sitting.subjects()

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..archive import ArchiveData
-from ..findings import Finding
+from ..findings import Finding, NotRun
 from ..profile import Profile
-from .crossref import index_of, refs
+from .crossref import index_of, lacking, refs
 
 ATTENDANCE_EVENTS = ("sign_in", "identity_check")
 _ATTENDANCE_ZH = {"sign_in": "签到", "identity_check": "身份核验"}
@@ -25,12 +25,16 @@ def result_without_registration(data: ArchiveData, profile: Profile) -> Iterator
             evidence={"result_rows": ", ".join(str(r.line) for r in rows), "rows": refs("results", rows)})
 
 
-def attendance(data: ArchiveData, profile: Profile) -> Iterator[Finding]:
+def attendance(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
     """roster.result_without_attendance and roster.attendance_without_result, from the event log.
 
     An attendance event the exam system never logs for anyone (some systems record no identity check)
     is not required of each candidate: its absence says nothing about one person."""
     index = index_of(data)
+    if reason := lacking(data, "events", "id_number"):
+        yield NotRun("roster.result_without_attendance", reason)
+        yield NotRun("roster.attendance_without_result", reason)
+        return
     logged = {r["event"] for rows in index.person_events.values() for r in rows} & set(ATTENDANCE_EVENTS)
     if logged:
         for (sid, id_number), rows in index.results.items():

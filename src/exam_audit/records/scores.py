@@ -10,17 +10,23 @@ from datetime import date, datetime
 from ..archive import ArchiveData
 from ..findings import Finding, NotRun
 from ..profile import Profile
-from .crossref import index_of, num, operation_label, refs, standard_of, when, zh
+from .crossref import index_of, lacking, num, operation_label, refs, standard_of, when, zh
 
 _SCORE_EPSILON = 0.01  # scores are written with at most two decimals
 
 
-def pass_flags(data: ArchiveData, profile: Profile) -> Iterator[Finding]:
+def pass_flags(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
     """score.pass_flag_mismatch and score.veto_ignored.
 
     A failed veto item fails a practical whatever its total (DOMAIN.md §3): an exam marked passed despite
     one is veto_ignored, not a pass-flag mismatch."""
     index = index_of(data)
+    if reason := lacking(data, "results", "passed"):
+        yield NotRun("score.pass_flag_mismatch", reason)
+        yield NotRun("score.veto_ignored", reason)
+        return
+    if reason := lacking(data, "results", "veto_failed"):
+        yield NotRun("score.veto_ignored", reason)
     theory_mark = float(profile.threshold("theory_pass_mark"))
     practical_mark = float(profile.threshold("practical_pass_mark"))
     for sitting in index.sittings():
@@ -142,6 +148,9 @@ def attempts(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
     exam date allow for its exam type (before 2026-06-01: one make-up; from then on: theory unlimited,
     practical up to 5)."""
     index = index_of(data)
+    if reason := lacking(data, "candidates", "attempt"):
+        yield NotRun("score.attempts_exceeded", reason)
+        return
     undated = 0
     for sid, registrations in index.registrations.items():
         session = index.sessions.get(sid)

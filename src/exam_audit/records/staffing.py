@@ -15,7 +15,7 @@ from typing import Any
 from ..archive import ArchiveData
 from ..findings import Finding, NotRun
 from ..profile import Profile
-from .crossref import RecordIndex, index_of, overlapping_pairs, when, zh
+from .crossref import RecordIndex, index_of, lacking, overlapping_pairs, when, zh
 from .sessions import Session
 from .tables import Record
 
@@ -96,10 +96,15 @@ def _too_few(profile: Profile, session: Session, where: dict[str, Any], assigned
                            *({"table": "assignments", "row": r.line} for r in assigned if r["role"] == role)]})
 
 
-def qualifications(data: ArchiveData, profile: Profile) -> Iterator[Finding]:
+def qualifications(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
     """staff.unqualified: an assigned person missing from the staff register, without a qualification
     number, or whose qualification expired before the session's date."""
     index = index_of(data)
+    if reason := lacking(data, "staff", "qualification_no"):
+        yield NotRun("staff.unqualified", reason + ": qualification numbers not checked")
+    elif reason := lacking(data, "staff", "qualified_until"):
+        yield NotRun("staff.unqualified", reason + ": expiry dates not checked")
+    numbered = "qualification_no" in data.table("staff").columns
     for session in active_sessions(index):
         day = session.start.date() if session.start else None
         seen: set[str] = set()
@@ -115,7 +120,7 @@ def qualifications(data: ArchiveData, profile: Profile) -> Iterator[Finding]:
             else:
                 rows.append({"table": "staff", "row": person.line})
                 until = person["qualified_until"]
-                if not person["qualification_no"]:
+                if numbered and not person["qualification_no"]:
                     problem, problem_zh = "has no qualification number", "无资格证号"
                 elif until and day and until < day:
                     problem = f"qualification {person['qualification_no']} expired on {until.isoformat()}"
@@ -164,6 +169,9 @@ def trainer_conflict(data: ArchiveData, profile: Profile) -> Iterator[Finding | 
         yield NotRun("staff.trainer_conflict",
                      "training.csv absent or unreadable: only affiliations against the candidates' "
                      "training organisations were checked, not who trained whom")
+    for table, column in (("staff", "affiliation"), ("training", "trainer_id")):
+        if reason := lacking(data, table, column):
+            yield NotRun("staff.trainer_conflict", reason + ": that part of the separation was not checked")
     for session in active_sessions(index):
         sid = session.session_id
         trained_by: dict[str, list[tuple[str, Record]]] = defaultdict(list)  # trainer -> (candidate, row)
