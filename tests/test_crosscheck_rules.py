@@ -518,3 +518,25 @@ def test_an_absent_optional_column_is_not_run_never_a_finding(audit_with, table,
     result = audit_with(mutate)
     assert rules_of(result) == []
     assert any(f"no column {column}" in r for r in not_run(result, rule))
+
+
+def test_an_invigilator_assigned_as_examiner_is_unqualified(audit_with):
+    def mutate(model):
+        sid = session(model, "practical")["session_id"]
+        examiner = rows(model, "assignments", session_id=sid, role="examiner")[0]
+        invigilator = rows(model, "assignments", session_id=session(model, "theory", 1)["session_id"],
+                           role="invigilator")[1]
+        examiner["staff_id"] = invigilator["staff_id"]
+    result = audit_with(mutate)
+    assert rules_of(result) == ["staff.unqualified"]
+    assert "not examiner" in result.findings[0].message
+
+
+def test_rows_naming_a_session_nobody_held_or_planned(audit_with):
+    def mutate(model):
+        for e in model.tables["events"][:3]:
+            e["session_id"] = "S-GHOST"
+    result = audit_with(mutate)
+    [finding] = [f for f in result.findings if f.rule == "data.invalid_value"]
+    assert finding.table == "events" and finding.row == 2 and len(finding.evidence["rows"]) == 3
+    assert "S-GHOST" in finding.message

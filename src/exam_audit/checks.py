@@ -44,6 +44,7 @@ CHECKS += [
     Check("plan followed", ("plan.unplanned_session", "plan.session_not_held", "plan.deviation"),
           planning.held_against_plan, needs=("plan", "sessions")),
     Check("capacity", ("plan.over_capacity",), planning.over_capacity, needs=("plan", "candidates")),
+    Check("session references", ("data.invalid_value",), planning.unknown_sessions, needs_any=_SESSIONS),
     Check("registration", ("roster.result_without_registration",), roster.result_without_registration,
           needs=("results", "candidates")),
     Check("attendance", ("roster.result_without_attendance", "roster.attendance_without_result"),

@@ -75,6 +75,25 @@ def over_capacity(data: ArchiveData, profile: Profile) -> Iterator[Finding | Not
                                *({"table": "candidates", "row": r.line} for r in registrations)]})
 
 
+def unknown_sessions(data: ArchiveData, profile: Profile) -> Iterator[Finding]:
+    """data.invalid_value for a session_id that rows of candidates, assignments, events or results name
+    but neither sessions.csv nor plan.csv holds: one finding per table and session, at its first row."""
+    index = index_of(data)
+    for table in ("candidates", "assignments", "events", "results"):
+        unknown: dict[str, list[Record]] = {}
+        for r in data.records(table):
+            sid = r["session_id"]
+            if sid and sid not in index.sessions:
+                unknown.setdefault(sid, []).append(r)
+        for sid, records in unknown.items():
+            yield profile.finding(
+                "data.invalid_value", session_id=sid, **index.at(table, records[0], "session_id"),
+                evidence={"value": sid,
+                          "problem": f"no such session in sessions.csv or plan.csv ({len(records)} row(s) name it)",
+                          "problem_zh": f"考场记录和考试计划中均无此场次（共 {len(records)} 行引用）",
+                          "rows": [{"table": table, "row": r.line} for r in records]})
+
+
 def _first_rows(records: list[Record]) -> dict[str, Record]:
     """session_id -> its first row; a repeated id is data.duplicate_row, reported elsewhere."""
     out: dict[str, Record] = {}

@@ -122,6 +122,10 @@ def qualifications(data: ArchiveData, profile: Profile) -> Iterator[Finding | No
                 until = person["qualified_until"]
                 if numbered and not person["qualification_no"]:
                     problem, problem_zh = "has no qualification number", "无资格证号"
+                elif a["role"] == "examiner" and person["role"] not in (None, "examiner"):
+                    # an examiner's certificate (考评员证) is what qualifies someone to score a practical
+                    problem = f"is registered as {person['role']}, not examiner: no examiner qualification"
+                    problem_zh = f"在考务人员名册中登记为{zh(person['role'])}，不是考评员，无考评员资格"
                 elif until and day and until < day:
                     problem = f"qualification {person['qualification_no']} expired on {until.isoformat()}"
                     problem_zh = f"资格证 {person['qualification_no']} 已于 {until.isoformat()} 到期"
