@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+from exam_audit.fixtures import FixtureSpec
+from exam_audit.fixtures.base import build_clean
+from exam_audit.fixtures.writer import write_model
 from exam_audit.profile import Profile
 from exam_audit.records.concurrency import Seat, across_archives
 
@@ -61,3 +64,37 @@ def test_cli_finds_a_candidate_sitting_at_two_centres_at_once(make_fixture, cli,
         assert [(f["rule"], f["id_number"]) for f in findings] == [
             ("roster.concurrent_sessions", person["id_number"])]
         assert findings[0]["evidence"]["other_archive"] == str(other.resolve())
+
+
+def test_a_theory_pass_at_another_centre_clears_practical_without_theory(make_fixture, cli, tmp_path):
+    """The person who failed the theory here passed it at another centre the day before."""
+    first = make_fixture(defects=("practical_without_theory",), seed=1)
+    [truth] = json.loads((first / "ground_truth.json").read_text(encoding="utf-8"))["findings"]
+    operation = next(r for r in build_clean(FixtureSpec(seed=1)).tables["sessions"]
+                     if r["session_id"] == truth["session_id"])["operation"]
+    model = next(m for seed in range(2, 50)
+                 if (m := build_clean(FixtureSpec(seed=seed, first_day=date(2026, 5, 25))))
+                 .tables["sessions"][0]["operation"] == operation)
+    theory_id = model.tables["sessions"][0]["session_id"]
+    practical = {r["id_number"] for r in model.tables["candidates"] if r["session_id"] != theory_id}
+    stand_in = next(r["id_number"] for r in model.tables["candidates"]
+                    if r["session_id"] == theory_id and r["id_number"] not in practical)
+    for table in ("candidates", "events", "results", "training"):
+        for r in model.tables[table]:
+            if r.get("id_number") == stand_in:
+                r["id_number"] = truth["id_number"]
+                if r.get("subject") == "theory":
+                    r.update(score=90, passed="true")
+    second = tmp_path / "second"
+    second.mkdir()
+    write_model(model, second)
+
+    alone = tmp_path / "alone"
+    cli("audit", first, "--out", alone)
+    findings = json.loads((alone / "findings.json").read_text(encoding="utf-8"))["findings"]
+    assert [f["rule"] for f in findings] == ["score.practical_without_theory"]
+    together = tmp_path / "together"
+    cli("audit", first, second, "--out", together, "--workers", "2")
+    for centre in ("FX-001", model.centre["id"]):
+        findings = json.loads((together / centre / "findings.json").read_text(encoding="utf-8"))["findings"]
+        assert findings == [], centre

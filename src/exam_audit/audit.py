@@ -21,7 +21,7 @@ from .checks import CHECKS, READING_RULES, Check
 from .errors import ExamAuditError
 from .findings import CheckStatus, Finding, NotRun
 from .profile import Profile
-from .records.concurrency import Seat, across_archives, seats_of
+from .records.run_summary import ArchiveSummary, reconcile, summary_of
 from .records.schema import TABLES
 from .records.tables import TableLoader
 
@@ -55,8 +55,8 @@ class ArchiveAudit:
     profile_name: str = ""
     profile_version: str = ""
     tool_version: str = __version__
-    # who sat which session when: kept so that roster.concurrent_sessions can pair archives afterwards
-    seats: list[Seat] = field(default_factory=list)
+    # what the rules across archives need (who sat where and when, theory passes), see run_summary.py
+    summary: ArchiveSummary = field(default_factory=ArchiveSummary)
 
     @property
     def name(self) -> str:
@@ -199,8 +199,7 @@ def audit_archive(path: str | Path, options: AuditOptions, profile: Profile | No
         findings.extend(media_stage(data, profile, options))
     statuses, check_findings = run_checks(data, profile)
     result.checks = statuses
-    if any(c.rule == "roster.concurrent_sessions" and c.status == "run" for c in statuses):
-        result.seats = seats_of(data)
+    result.summary = summary_of(data, profile, statuses)
     result.findings = sorted(findings + check_findings, key=Finding.sort_key)
     result.finished_at = _now()
     return result
@@ -233,14 +232,14 @@ def audit_archives(paths: Sequence[str | Path], options: AuditOptions, profile: 
 
 
 def add_cross_archive_findings(results: list[ArchiveAudit], profile: Profile) -> list[ArchiveAudit]:
-    """Rules that pair archives of one run (a candidate sitting at two centres at once), run in the main
-    process from each archive's compact summary; each archive gets the findings about its own rows."""
+    """Rules that compare the archives of one run (a candidate at two centres at once, a theory passed at
+    another centre), run in the main process from each archive's compact summary."""
     if len(results) < 2:
         return results
     names = [str(Path(r.path).resolve()) for r in results]
-    for result, found in zip(results, across_archives([r.seats for r in results], names, profile), strict=True):
-        if found:
-            result.findings = sorted(result.findings + found, key=Finding.sort_key)
+    reconciled = reconcile(names, [r.summary for r in results], [r.findings for r in results], profile)
+    for result, findings in zip(results, reconciled, strict=True):
+        result.findings = findings
     return results
 
 

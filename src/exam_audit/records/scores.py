@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from ..archive import ArchiveData
@@ -103,42 +104,65 @@ def practical_scores(data: ArchiveData, profile: Profile) -> Iterator[Finding | 
         yield NotRun("score.total_mismatch", reason)
 
 
+@dataclass(frozen=True)
+class TheoryPass:
+    """A theory exam passed: who, for which operation, and when its session began."""
+
+    id_number: str
+    operation: str | None
+    at: datetime
+
+
+def theory_passes(data: ArchiveData, profile: Profile) -> list[TheoryPass]:
+    """Every theory pass of the archive, judged by the score against the pass mark (the flag only when
+    the score is unreadable: a wrong flag is score.pass_flag_mismatch, not a missing pass)."""
+    mark = float(profile.threshold("theory_pass_mark"))
+    out = []
+    for s in index_of(data).sittings():
+        row = s.theory_row
+        if row is None or s.practical or not s.session or not s.session.start:
+            continue
+        if (row["score"] >= mark) if row["score"] is not None else row["passed"] is True:
+            out.append(TheoryPass(s.id_number, s.operation, s.session.start))
+    return out
+
+
+def covers(theory: TheoryPass, operation: str | None, begins: datetime, months: int) -> bool:
+    """Whether ``theory`` allows a practical of ``operation`` beginning at ``begins``: same operation,
+    passed before it and no more than ``months`` calendar months earlier."""
+    same = theory.operation is None or operation is None or theory.operation == operation
+    return same and theory.at <= begins and theory.at.date() >= _months_before(begins.date(), months)
+
+
 def practical_without_theory(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
-    """A practical sat with no theory pass of the same operation within the previous 12 months."""
+    """A practical sat with no theory pass of the same operation within the previous 12 months.
+
+    When several archives are audited together, a pass recorded at another centre of the run clears the
+    finding afterwards (see records/run_summary.py)."""
     index = index_of(data)
     sittings = index.sittings()
-    mark = float(profile.threshold("theory_pass_mark"))
     months = int(profile.threshold("theory_pass_valid_months"))
-    passes: dict[str, list[tuple[datetime, str | None]]] = defaultdict(list)
-    any_theory = False
-    for s in sittings:
-        row = s.theory_row
-        if row is None or s.practical:
-            continue
-        any_theory = True
-        passed = row["score"] >= mark if row["score"] is not None else row["passed"] is True
-        if passed and s.session and s.session.start:
-            passes[s.id_number].append((s.session.start, s.operation))
-    if not any_theory:
+    if not any(s.theory_row is not None and not s.practical for s in sittings):
         yield NotRun("score.practical_without_theory",
                      "the archive holds no theory results: theory passes may be recorded at another centre")
         return
+    passes: dict[str, list[TheoryPass]] = defaultdict(list)
+    for p in theory_passes(data, profile):
+        passes[p.id_number].append(p)
     for s in sittings:
         if not s.practical or not s.session or not s.session.start:
             continue
         begins = s.session.start
-        earliest = _months_before(begins.date(), months)
-        valid = [t for t, op in passes.get(s.id_number, ())
-                 if t <= begins and t.date() >= earliest and (op is None or s.operation is None or op == s.operation)]
-        if valid:
+        if any(covers(p, s.operation, begins, months) for p in passes.get(s.id_number, ())):
             continue
-        previous = sorted(t for t, _ in passes.get(s.id_number, ()))
+        previous = sorted(p.at for p in passes.get(s.id_number, ()))
         row = s.total_row or s.rows[0]
         yield profile.finding(
             "score.practical_without_theory", session_id=s.session_id, id_number=s.id_number,
             start=s.session.start, **index.at("results", row),
-            evidence={"operation": operation_label(profile, s.operation), "since": earliest.isoformat(),
-                      "months": months, "theory_passes": ", ".join(when(t) for t in previous) or "none",
+            evidence={"operation": operation_label(profile, s.operation), "operation_code": s.operation,
+                      "since": _months_before(begins.date(), months).isoformat(), "months": months,
+                      "theory_passes": ", ".join(when(t) for t in previous) or "none",
                       "theory_passes_zh": "、".join(when(t) for t in previous) or "无",
                       "rows": refs("results", s.rows)})
 
