@@ -54,10 +54,6 @@ class Sitting:
                 out.setdefault(r["subject"], r)
         return out
 
-    @property
-    def day(self) -> Any:
-        return self.session.start.date() if self.session and self.session.start else None
-
     def span(self) -> tuple[datetime, datetime, list[Record]] | None:
         """When the sitting began and ended, and the rows that say so: the theory row or the practical's
         total row, else the earliest start and latest end of its subject rows."""

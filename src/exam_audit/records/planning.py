@@ -8,7 +8,7 @@ from datetime import timedelta
 from ..archive import ArchiveData
 from ..findings import Finding, NotRun
 from ..profile import Profile
-from .crossref import index_of, lacking, minutes, when
+from .crossref import index_of, lacking, minutes, ref, when
 from .tables import Record
 
 
@@ -25,7 +25,7 @@ def held_against_plan(data: ArchiveData, profile: Profile) -> Iterator[Finding]:
                 "plan.unplanned_session", session_id=sid, start=session["start"], end=session["end"],
                 **index.at("sessions", session),
                 evidence={"held": f"{when(session['start'])}–{when(session['end'])}, {session['room'] or '?'}",
-                          "rows": [{"table": "sessions", "row": session.line}]})
+                          "rows": [ref("sessions", session)]})
             continue
         differences, differences_zh = [], []
         for column, label_zh in (("start", "开始时间"), ("end", "结束时间")):
@@ -44,15 +44,15 @@ def held_against_plan(data: ArchiveData, profile: Profile) -> Iterator[Finding]:
                 evidence={"differences": "; ".join(differences), "differences_zh": "；".join(differences_zh),
                           "tolerance_min": profile.threshold("time_tolerance_min"),
                           "plan_row": plan.line, "plan_file": index.file("plan"),
-                          "rows": [{"table": "sessions", "row": session.line},
-                                   {"table": "plan", "row": plan.line}]})
+                          "rows": [ref("sessions", session),
+                                   ref("plan", plan)]})
     for sid, plan in planned.items():
         if sid not in held:
             yield profile.finding(
                 "plan.session_not_held", session_id=sid, start=plan["start"], end=plan["end"],
                 **index.at("plan", plan),
                 evidence={"planned": f"{when(plan['start'])}–{when(plan['end'])}, {plan['room'] or '?'}",
-                          "rows": [{"table": "plan", "row": plan.line}]})
+                          "rows": [ref("plan", plan)]})
 
 
 def over_capacity(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
@@ -71,8 +71,8 @@ def over_capacity(data: ArchiveData, profile: Profile) -> Iterator[Finding | Not
             "plan.over_capacity", session_id=sid, start=plan["start"], end=plan["end"],
             **index.at("plan", plan, "capacity"),
             evidence={"registered": len(people), "capacity": capacity,
-                      "rows": [{"table": "plan", "row": plan.line},
-                               *({"table": "candidates", "row": r.line} for r in registrations)]})
+                      "rows": [ref("plan", plan),
+                               *(ref("candidates", r) for r in registrations)]})
 
 
 def unknown_sessions(data: ArchiveData, profile: Profile) -> Iterator[Finding]:
@@ -91,7 +91,7 @@ def unknown_sessions(data: ArchiveData, profile: Profile) -> Iterator[Finding]:
                 evidence={"value": sid,
                           "problem": f"no such session in sessions.csv or plan.csv ({len(records)} row(s) name it)",
                           "problem_zh": f"考场记录和考试计划中均无此场次（共 {len(records)} 行引用）",
-                          "rows": [{"table": table, "row": r.line} for r in records]})
+                          "rows": [ref(table, r) for r in records]})
 
 
 def _first_rows(records: list[Record]) -> dict[str, Record]:

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from ..archive import ArchiveData
 from ..findings import Finding, NotRun
 from ..profile import Profile
-from .crossref import index_of, lacking, num, operation_label, refs, standard_of, when, zh
+from .crossref import index_of, lacking, num, operation_label, ref, refs, standard_of, when, zh
 
 _SCORE_EPSILON = 0.01  # scores are written with at most two decimals
 
@@ -198,7 +198,7 @@ def attempts(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
                               "exam_type_zh": zh(session.exam_type),
                               "regime": regime.name, "regime_source": regime.source,
                               "exam_date": session.start.date().isoformat(),
-                              "rows": [{"table": "candidates", "row": r.line}]})
+                              "rows": [ref("candidates", r)]})
     if undated:
         yield NotRun("score.attempts_exceeded",
                      f"{undated} registration(s) not checked: their session's date or exam type is unknown, "

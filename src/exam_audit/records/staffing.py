@@ -15,7 +15,7 @@ from typing import Any
 from ..archive import ArchiveData
 from ..findings import Finding, NotRun
 from ..profile import Profile
-from .crossref import RecordIndex, index_of, lacking, overlapping_pairs, when, zh
+from .crossref import RecordIndex, index_of, lacking, overlapping_pairs, ref, when, zh
 from .sessions import Session
 from .tables import Record
 
@@ -93,7 +93,7 @@ def _too_few(profile: Profile, session: Session, where: dict[str, Any], assigned
         evidence={"role": role, "role_zh": role_zh, "assigned": count, "required": needed,
                   "candidates": candidates, "station": station, "station_zh": station_zh, "policy": sources,
                   "rows": [_session_ref(session),
-                           *({"table": "assignments", "row": r.line} for r in assigned if r["role"] == role)]})
+                           *(ref("assignments", r) for r in assigned if r["role"] == role)]})
 
 
 def qualifications(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
@@ -114,11 +114,11 @@ def qualifications(data: ArchiveData, profile: Profile) -> Iterator[Finding | No
                 continue
             seen.add(staff_id)
             person = index.staff.get(staff_id)
-            rows = [{"table": "assignments", "row": a.line}]
+            rows = [ref("assignments", a)]
             if person is None:
                 problem, problem_zh = "is not in the staff register", "不在考务人员名册中"
             else:
-                rows.append({"table": "staff", "row": person.line})
+                rows.append(ref("staff", person))
                 until = person["qualified_until"]
                 if numbered and not person["qualification_no"]:
                     problem, problem_zh = "has no qualification number", "无资格证号"
@@ -159,8 +159,8 @@ def double_booked(data: ArchiveData, profile: Profile) -> Iterator[Finding]:
                 evidence={"window": f"{when(second.start)}–{when(second.end)}",
                           "other_session": first.session_id,
                           "other_window": f"{when(first.start)}–{when(first.end)}",
-                          "rows": [{"table": "assignments", "row": second_row.line},
-                                   {"table": "assignments", "row": first_row.line}]})
+                          "rows": [ref("assignments", second_row),
+                                   ref("assignments", first_row)]})
 
 
 def trainer_conflict(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
@@ -216,11 +216,11 @@ def trainer_conflict(data: ArchiveData, profile: Profile) -> Iterator[Finding | 
                                f"{', '.join(sorted({c for c, _, _ in employed}))}")
                 reasons_zh.append(f"任职于 {person['affiliation']}，即考生 "
                                   f"{'、'.join(sorted({c for c, _, _ in employed}))} 的培训机构")
-            rows = [{"table": "assignments", "row": a.line}]
+            rows = [ref("assignments", a)]
             if person is not None:
-                rows.append({"table": "staff", "row": person.line})
-            rows += [{"table": "training", "row": row.line} for _, row in trained]
-            rows += [{"table": table, "row": row.line} for _, table, row in employed]
+                rows.append(ref("staff", person))
+            rows += [ref("training", row) for _, row in trained]
+            rows += [ref(table, row) for _, table, row in employed]
             yield profile.finding(
                 "staff.trainer_conflict", session_id=sid, staff_id=staff_id,
                 id_number=people[0] if len(people) == 1 else None, start=session.start, end=session.end,

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from ..archive import ArchiveData
 from ..findings import Finding, NotRun
 from ..profile import Profile
-from .crossref import RecordIndex, index_of, minutes, num, operation_label, refs, standard_of, when, zh
+from .crossref import RecordIndex, index_of, minutes, num, operation_label, ref, refs, standard_of, when, zh
 from .tables import Record
 
 # The order a candidate's events must follow; sign-in and identity check may come in either order.
@@ -41,7 +41,7 @@ def event_outside_session(data: ArchiveData, profile: Profile) -> Iterator[Findi
                           "off_min": off, "side": "before" if moment < start else "after",
                           "side_zh": "早于场次开始" if moment < start else "晚于场次结束",
                           "tolerance_min": profile.threshold("time_tolerance_min"),
-                          "rows": [{"table": "events", "row": r.line},
+                          "rows": [ref("events", r),
                                    {"table": session.table, "row": session.row}]})
 
 
