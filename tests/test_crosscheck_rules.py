@@ -540,3 +540,14 @@ def test_rows_naming_a_session_nobody_held_or_planned(audit_with):
     [finding] = [f for f in result.findings if f.rule == "data.invalid_value"]
     assert finding.table == "events" and finding.row == 2 and len(finding.evidence["rows"]) == 3
     assert "S-GHOST" in finding.message
+
+
+def test_a_session_with_no_attendance_log_is_one_finding(audit_with):
+    def mutate(model):
+        sid = session(model, "theory")["session_id"]
+        model.tables["events"] = [e for e in model.tables["events"]
+                                  if not (e["session_id"] == sid and e["event"] in ("sign_in", "identity_check"))]
+    result = audit_with(mutate)
+    assert rules_of(result) == ["roster.result_without_attendance"]
+    f = result.findings[0]
+    assert f.id_number is None and "All 12 candidates" in f.message and len(f.evidence["rows"]) == 12
