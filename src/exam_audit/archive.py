@@ -208,6 +208,8 @@ class ArchiveData:
     tz: Any  # tzinfo of the centre
     tables: dict[str, Table] = field(default_factory=dict)
     media: dict[str, Any] = field(default_factory=dict)
+    # indexes derived from the tables, built once and shared by the checks (see records/crossref.py)
+    derived: dict[str, Any] = field(default_factory=dict)
 
     @property
     def centre(self) -> Centre:

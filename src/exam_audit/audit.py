@@ -21,6 +21,7 @@ from .checks import CHECKS, READING_RULES, Check
 from .errors import ExamAuditError
 from .findings import CheckStatus, Finding, NotRun
 from .profile import Profile
+from .records.run_summary import ArchiveSummary, reconcile, summary_of
 from .records.schema import TABLES
 from .records.tables import TableLoader
 
@@ -54,6 +55,8 @@ class ArchiveAudit:
     profile_name: str = ""
     profile_version: str = ""
     tool_version: str = __version__
+    # what the rules across archives need (who sat where and when, theory passes), see run_summary.py
+    summary: ArchiveSummary = field(default_factory=ArchiveSummary)
 
     @property
     def name(self) -> str:
@@ -199,6 +202,7 @@ def audit_archive(path: str | Path, options: AuditOptions, profile: Profile | No
         findings.extend(media_stage(data, profile, options))
     statuses, check_findings = run_checks(data, profile)
     result.checks = statuses
+    result.summary = summary_of(data, profile, statuses)
     result.findings = sorted(findings + check_findings, key=Finding.sort_key)
     result.finished_at = _now()
     return result
@@ -218,7 +222,7 @@ def audit_archives(paths: Sequence[str | Path], options: AuditOptions, profile: 
         for i, path in enumerate(paths, 1):
             say(f"[{i}/{total}] auditing {path}")
             out.append(audit_archive(path, options, profile))
-        return out
+        return add_cross_archive_findings(out, profile)
     results: list[ArchiveAudit | None] = [None] * total
     workers = min(options.workers, total, os.cpu_count() or 1)
     with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -227,7 +231,19 @@ def audit_archives(paths: Sequence[str | Path], options: AuditOptions, profile: 
             i = futures[future]
             results[i] = future.result()
             say(f"[{done}/{total}] audited {paths[i]}")
-    return [r for r in results if r is not None]
+    return add_cross_archive_findings([r for r in results if r is not None], profile)
+
+
+def add_cross_archive_findings(results: list[ArchiveAudit], profile: Profile) -> list[ArchiveAudit]:
+    """Rules that compare the archives of one run (a candidate at two centres at once, a theory passed at
+    another centre), run in the main process from each archive's compact summary."""
+    if len(results) < 2:
+        return results
+    names = [str(Path(r.path).resolve()) for r in results]
+    reconciled = reconcile(names, [r.summary for r in results], [r.findings for r in results], profile)
+    for result, findings in zip(results, reconciled, strict=True):
+        result.findings = findings
+    return results
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from .archive import ArchiveData
 from .findings import Finding, NotRun
 from .profile import Profile
-from .records import validation
+from .records import concurrency, planning, practical, roster, scores, staffing, timing, validation
 
 CheckFunction = Callable[[ArchiveData, Profile], Iterable[Finding | NotRun]]
 
@@ -36,6 +36,43 @@ CHECKS: list[Check] = [
           needs=("candidates",), needs_any=("sessions", "plan")),
     Check("subject shares", ("data.invalid_value",), validation.subject_shares,
           needs=("results",), needs_any=("sessions", "plan")),
+]
+
+# Cross-checks of plan, sessions, candidates, results, log, staff and training (records/*.py).
+_SESSIONS = ("sessions", "plan")
+CHECKS += [
+    Check("plan followed", ("plan.unplanned_session", "plan.session_not_held", "plan.deviation"),
+          planning.held_against_plan, needs=("plan", "sessions")),
+    Check("capacity", ("plan.over_capacity",), planning.over_capacity, needs=("plan", "candidates")),
+    Check("session references", ("data.invalid_value",), planning.unknown_sessions, needs_any=_SESSIONS),
+    Check("registration", ("roster.result_without_registration",), roster.result_without_registration,
+          needs=("results", "candidates")),
+    Check("attendance", ("roster.result_without_attendance", "roster.attendance_without_result"),
+          roster.attendance, needs=("results", "events")),
+    Check("concurrent sessions", ("roster.concurrent_sessions",), concurrency.concurrent_sessions,
+          needs=("candidates",), needs_any=_SESSIONS),
+    Check("pass flags", ("score.pass_flag_mismatch", "score.veto_ignored"), scores.pass_flags,
+          needs=("results",)),
+    Check("practical scores", ("score.subjects_incomplete", "score.total_mismatch"), scores.practical_scores,
+          needs=("results",), needs_any=_SESSIONS),
+    Check("theory before practical", ("score.practical_without_theory",), scores.practical_without_theory,
+          needs=("results",), needs_any=_SESSIONS),
+    Check("attempts", ("score.attempts_exceeded",), scores.attempts, needs=("candidates",), needs_any=_SESSIONS),
+    Check("event times", ("time.event_outside_session",), timing.event_outside_session,
+          needs=("events",), needs_any=_SESSIONS),
+    Check("event order", ("time.event_order",), timing.event_order, needs=("events",)),
+    Check("sitting durations", ("time.theory_overrun", "time.theory_too_fast", "time.practical_too_short"),
+          timing.sitting_durations, needs=("results",), needs_any=_SESSIONS),
+    Check("oral practicals", ("practical.oral_only",), practical.oral_only, needs=("results",),
+          needs_any=_SESSIONS),
+    Check("staffing", ("staff.no_invigilator", "staff.no_examiner", "staff.too_few"), staffing.staffing,
+          needs=("assignments",), needs_any=_SESSIONS),
+    Check("qualifications", ("staff.unqualified",), staffing.qualifications, needs=("assignments", "staff"),
+          needs_any=_SESSIONS),
+    Check("double booking", ("staff.double_booked",), staffing.double_booked, needs=("assignments",),
+          needs_any=_SESSIONS),
+    Check("teaching and examining separated", ("staff.trainer_conflict",), staffing.trainer_conflict,
+          needs=("assignments", "staff", "candidates"), needs_any=_SESSIONS),
 ]
 
 # Rules produced while reading the tables themselves (the loader), always run when a table is present.
