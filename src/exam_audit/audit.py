@@ -13,6 +13,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import __version__
@@ -23,6 +24,7 @@ from .findings import CheckStatus, Finding, NotRun
 from .profile import Profile
 from .records.schema import TABLES
 from .records.tables import TableLoader
+from .timeline import build_timeline
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,9 @@ class ArchiveAudit:
     profile_name: str = ""
     profile_version: str = ""
     tool_version: str = __version__
+    command: str | None = None  # the command line that ran the audit, when known
+    # sessions, recordings and presence as JSON (timeline.py), so reports redraw from the store alone
+    timeline: dict[str, Any] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -196,6 +201,7 @@ def audit_archive(path: str | Path, options: AuditOptions, profile: Profile | No
         findings.extend(media_stage(data, profile, options))
     statuses, check_findings = run_checks(data, profile)
     result.checks = statuses
+    result.timeline = build_timeline(data)
     result.findings = sorted(findings + check_findings, key=Finding.sort_key)
     result.finished_at = _now()
     return result
