@@ -42,7 +42,9 @@ class AuditRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
     timeline: Mapped[str | None] = mapped_column(Text)  # JSON (timeline.py)
     files: Mapped[list[FileRow]] = relationship(back_populates="audit", cascade="all, delete-orphan")
-    findings: Mapped[list[FindingRow]] = relationship(back_populates="audit", cascade="all, delete-orphan")
+    # in the order saved (worst first): without order_by SQLite returns them in index order, i.e. by rule
+    findings: Mapped[list[FindingRow]] = relationship(back_populates="audit", cascade="all, delete-orphan",
+                                                      order_by="FindingRow.id")
     checks: Mapped[list[CheckRow]] = relationship(back_populates="audit", cascade="all, delete-orphan")
 
 

@@ -47,7 +47,7 @@ WORDS: dict[str, dict[str, str]] = {
         "checks": "未运行的规则", "reason": "原因", "noscript": "请启用 JavaScript 以查看和筛选问题清单；"
         "全部问题也见 findings.csv。", "no_findings_here": "没有符合条件的问题。", "none": "无",
         "no_sessions": "档案中没有考试场次记录。", "open": "打开", "tz": "时间均为考试点当地时间",
-        "start": "开始", "middle": "中间", "end": "结束", "reset": "清除筛选", "finding": "问题",
+        "start": "开始", "middle": "中间", "end": "结束", "reset": "清除筛选", "count": "问题 {n} 条",
     },
     "en": {
         "title": "Exam centre archive audit report", "centre": "Centre", "archive": "Archive", "audit": "Audit",
@@ -67,7 +67,7 @@ WORDS: dict[str, dict[str, str]] = {
         "noscript": "Enable JavaScript to see and filter the findings; all of them are also in findings.csv.",
         "no_findings_here": "No finding matches.", "none": "none", "no_sessions": "The archive records no sessions.",
         "open": "open", "tz": "Times are the centre's local time", "start": "start", "middle": "middle",
-        "end": "end", "reset": "Clear filters", "finding": "Finding",
+        "end": "end", "reset": "Clear filters", "count": "{n} finding(s)",
     },
 }
 
@@ -102,6 +102,12 @@ function fill(id,values,label){var s=$(id);values.forEach(function(v){var o=docu
 fill('f-item',D.options.item);fill('f-severity',D.options.severity);fill('f-session',D.options.session);
 fill('f-rule',D.options.rule);
 $('f-text').oninput=function(){page=0;only=null;draw()};
+var KEYS={item:'f-item',severity:'f-severity',session:'f-session',rule:'f-rule',q:'f-text'};
+// the filters live in the address (#severity=high&session=…): a filtered view can be bookmarked or sent
+location.hash.replace(/^#/,'').split('&').forEach(function(kv){var p=kv.split('='),k=decodeURIComponent(p[0]),
+ v=decodeURIComponent(p.slice(1).join('=')||'');if(KEYS[k])$(KEYS[k]).value=v;if(k==='finding')only=(+v)-1});
+function remember(){var h=[];for(var k in KEYS){var v=$(KEYS[k]).value;if(v)h.push(k+'='+encodeURIComponent(v))}
+ if(only!==null)h.push('finding='+(only+1));try{history.replaceState(null,'','#'+h.join('&'))}catch(e){}}
 $('f-reset').onclick=function(){['f-item','f-severity','f-session','f-rule'].forEach(function(i){$(i).value=''});
  $('f-text').value='';only=null;page=0;draw()};
 function chosen(){var it=$('f-item').value,sv=$('f-severity').value,se=$('f-session').value,ru=$('f-rule').value,
@@ -121,7 +127,7 @@ function detail(f){var h='<table class="kv">';
   +esc(f.clip.note)+'</td></tr>';
  if(f.problem)h+='<tr><td>'+esc(W.problem)+'</td><td>'+esc(f.problem)+'</td></tr>';
  return h+'</table>'}
-function draw(){var rows=chosen(),n=rows.length,pages=Math.max(1,Math.ceil(n/D.page)),h='';
+function draw(){remember();var rows=chosen(),n=rows.length,pages=Math.max(1,Math.ceil(n/D.page)),h='';
  if(page>=pages)page=pages-1;var a=page*D.page,b=Math.min(n,a+D.page);
  rows.slice(a,b).forEach(function(f){h+='<tr class="f" data-i="'+f.i+'"><td class="n">'+(f.i+1)+'</td><td>'
   +esc(f.item)+'</td><td><span class="sev sev-'+f.severity+'">'+esc(f.sev)+'</span></td><td>'+esc(f.title)
@@ -256,8 +262,9 @@ def _sessions(audit: ArchiveAudit, lang: str, words: dict[str, str]) -> str:
     parts = [f'<p class="muted">{legend(lang)}</p>']
     for s in sessions:
         found = by_session.get(s["id"], [])
+        count = words["count"].format(n=len(found))
         parts.append(f'<h3>{words["session"]} {escape(s["id"])} · {words["room"]} {escape(s.get("room") or "")} · '
-                     f'{words["exam_type"]} {escape(s.get("exam_type") or "")} · {words["findings"]} {len(found)}</h3>')
+                     f'{words["exam_type"]} {escape(s.get("exam_type") or "")} · {count}</h3>')
         parts.append(session_svg(s, audit.timeline, found, lang))
     return "".join(parts)
 
