@@ -54,14 +54,13 @@ def load(page: Path, fragment: str = "", screenshot: Path | None = None, size: s
     url = page.resolve().as_uri() + (f"#{fragment}" if fragment else "")
     with tempfile.TemporaryDirectory(prefix="exam-audit-chromium-") as tmp:
         netlog = Path(tmp) / "netlog.json"
-        base = [exe, *FLAGS, f"--user-data-dir={tmp}/profile", f"--window-size={size}"]
-        run = subprocess.run([*base, "--enable-logging=stderr", "--v=0", f"--log-net-log={netlog}", "--dump-dom",
+        shot = [f"--screenshot={screenshot}"] if screenshot is not None else []
+        if screenshot is not None:
+            screenshot.parent.mkdir(parents=True, exist_ok=True)
+        run = subprocess.run([exe, *FLAGS, f"--user-data-dir={tmp}/profile", f"--window-size={size}",
+                              "--enable-logging=stderr", "--v=0", f"--log-net-log={netlog}", *shot, "--dump-dom",
                               url], capture_output=True, text=True, timeout=120, encoding="utf-8",
                              errors="replace", check=False)
         console = [line for line in run.stderr.splitlines() if "CONSOLE" in line or "Content Security" in line]
         requests = _page_requests(netlog)
-        if screenshot is not None:
-            screenshot.parent.mkdir(parents=True, exist_ok=True)
-            subprocess.run([*base, f"--screenshot={screenshot}", url],
-                           capture_output=True, timeout=120, check=False)
     return PageLoad(run.stdout, console, requests)

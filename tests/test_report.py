@@ -3,6 +3,7 @@ list, re-rendering from the store, and the evidence package with verify."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import shutil
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import cv2
+import numpy as np
 import pytest
 from click.testing import Result
 
@@ -382,3 +384,39 @@ def test_new_commands_have_help(cli):
     for command in ("report", "evidence", "verify"):
         result = cli(command, "--help")
         assert result.exit_code == 0 and len(result.output) > 100
+
+
+@requires_ffmpeg
+def test_snapshots_of_real_footage_show_the_labelled_moment(media_dir, media_labels, tmp_path):
+    """On the hand-labelled room clip, snapshots of the empty stretches show the empty room and those of the
+    visits show someone: the times reach the right frames of a real H.264 file, not just of a test pattern."""
+    name = "intel_one-by-one-person-detection.mp4"
+    labels = media_labels[name]
+    archive = tmp_path / "archive"
+    (archive / "recordings").mkdir(parents=True)
+    (archive / "recordings" / name).symlink_to(media_dir / name)
+    profile = Profile.load()
+    present = labels["present"]
+    absent = [(a[1], b[0]) for a, b in itertools.pairwise(present) if b[0] - a[1] >= 3]
+    findings = [profile.finding("invigilation.absent", file=f"recordings/{name}",
+                                evidence={"media_start_s": a + 0.5, "media_end_s": b - 0.5}) for a, b in absent]
+    findings += [profile.finding("video.frozen", file=f"recordings/{name}",
+                                 evidence={"media_start_s": a + 2, "media_end_s": b - 2}) for a, b in present]
+    audit = ArchiveAudit(path=str(archive), findings=findings)
+    write_reports(audit, tmp_path / "out", ("html",))
+    data = _report_data(tmp_path / "out" / "report.html")
+    from exam_audit.video.cuts import snapshot
+
+    empty = cv2.imread(str(snapshot(media_dir / name, 3.0, tmp_path / "empty.jpg")), cv2.IMREAD_GRAYSCALE)
+
+    def change(path: str) -> float:  # the strongest 1% of pixel changes against the empty room
+        frame = cv2.imread(str(tmp_path / "out" / path), cv2.IMREAD_GRAYSCALE)
+        return float(np.percentile(cv2.absdiff(frame, empty), 99))
+
+    for f in data["findings"]:
+        assert len(f["snaps"]) == 3 and not f["problem"]
+        changes = [change(s["path"]) for s in f["snaps"]]
+        if f["rule"] == "invigilation.absent":
+            assert max(changes) < 30, (f["media"], changes)
+        else:
+            assert min(changes) > 60, (f["media"], changes)

@@ -136,7 +136,7 @@ function draw(){remember();var rows=chosen(),n=rows.length,pages=Math.max(1,Math
  if(!n)h='<tr><td colspan="8">'+esc(W.no_findings_here)+'</td></tr>';
  $('ftbody').innerHTML=h;$('f-count').textContent=W.shown.replace('{a}',n?a+1:0).replace('{b}',b)
   .replace('{n}',n).replace('{t}',F.length);$('f-prev').disabled=page<=0;$('f-next').disabled=page>=pages-1;
- if(only!==null&&n)toggle($('ftbody').firstChild)}
+ if((only!==null||n===1)&&n)toggle($('ftbody').firstChild)}
 function toggle(tr){var next=tr.nextSibling;if(next&&next.className==='detail'){next.remove();return}
  var f=F[+tr.getAttribute('data-i')],d=document.createElement('tr');d.className='detail';
  d.innerHTML='<td></td><td colspan="7">'+detail(f)+'</td>';tr.after(d)}
@@ -182,7 +182,8 @@ def _value_text(value: Any) -> str:
     return str(value)
 
 
-SHOWN_ELSEWHERE = {"rows", "media_start_s", "media_end_s"}
+# shown in their own lines, or already inside the message
+SHOWN_ELSEWHERE = {"rows", "media_start_s", "media_end_s", "detail", "detail_zh"}
 
 
 def _finding_data(index: int, f: Finding, media: FindingMedia | None, lang: str,
