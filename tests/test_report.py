@@ -420,3 +420,15 @@ def test_snapshots_of_real_footage_show_the_labelled_moment(media_dir, media_lab
             assert max(changes) < 30, (f["media"], changes)
         else:
             assert min(changes) > 60, (f["media"], changes)
+
+
+def test_a_camera_finding_without_session_is_marked_on_the_session_it_falls_in(rich):
+    from exam_audit.report.html_report import _findings_by_session
+
+    audit: ArchiveAudit = rich["audit"]
+    start = datetime.fromisoformat(audit.timeline["sessions"][0]["actual"][0]) + timedelta(minutes=5)
+    loose = Profile.load().finding("video.frozen", camera="CH01", start=start, end=start + timedelta(minutes=1),
+                                   evidence={"detail": "", "detail_zh": ""})
+    later = replace(loose, start=start + timedelta(days=30), end=None)
+    marked = _findings_by_session(replace(audit, findings=[loose, later]))
+    assert marked == {SESSION: [(0, loose)]}

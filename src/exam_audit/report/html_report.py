@@ -252,14 +252,33 @@ def _summary(audit: ArchiveAudit, lang: str, words: dict[str, str]) -> str:
             + "".join(rows) + "</table>")
 
 
+def _findings_by_session(audit: ArchiveAudit) -> dict[str, list[tuple[int, Finding]]]:
+    """(index, finding) per session: by its session_id, or, for a finding of a camera that names no session, by
+    its time falling in a session's window in the camera's room (when the room is known)."""
+    rooms = {r.get("camera"): r.get("room") for r in audit.timeline.get("recordings", []) if r.get("camera")}
+    windows = []
+    for s in audit.timeline.get("sessions", []):
+        spans = [w for w in (s.get("planned"), s.get("actual")) if w]
+        if spans:
+            windows.append((s["id"], s.get("room"), min(datetime.fromisoformat(w[0]) for w in spans),
+                            max(datetime.fromisoformat(w[1]) for w in spans)))
+    out: dict[str, list[tuple[int, Finding]]] = {}
+    for index, f in enumerate(audit.findings):
+        if f.session_id:
+            out.setdefault(f.session_id, []).append((index, f))
+        elif f.start and f.camera:
+            room = rooms.get(f.camera)
+            for sid, session_room, lo, hi in windows:
+                if lo <= f.start <= hi and (not room or not session_room or room == session_room):
+                    out.setdefault(sid, []).append((index, f))
+    return out
+
+
 def _sessions(audit: ArchiveAudit, lang: str, words: dict[str, str]) -> str:
     sessions = audit.timeline.get("sessions", [])
     if not sessions:
         return f'<p class="muted">{words["no_sessions"]}</p>'
-    by_session: dict[str, list[tuple[int, Finding]]] = {}
-    for index, f in enumerate(audit.findings):
-        if f.session_id:
-            by_session.setdefault(f.session_id, []).append((index, f))
+    by_session = _findings_by_session(audit)
     parts = [f'<p class="muted">{legend(lang)}</p>']
     for s in sessions:
         found = by_session.get(s["id"], [])

@@ -7,14 +7,20 @@ end of the span, so that each shows the condition the finding is about and not t
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ExamAuditError
 from ..findings import Finding
+
+if TYPE_CHECKING:
+    from ..video.cuts import Clip
 
 log = logging.getLogger(__name__)
 
@@ -53,22 +59,25 @@ class FindingMedia:
 
 
 def _slug(file: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", PurePosixPath(file).stem)[:80] or "recording"
+    """A file-name-safe name for ``file``, unique per path (two folders may hold the same file name)."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", PurePosixPath(file).stem)[:60] or "recording"
+    return f"{stem}_{hashlib.sha1(file.encode('utf-8')).hexdigest()[:6]}"
 
 
 def cut_media(findings: list[Finding], archive_root: Path, out_dir: Path, clips: bool,
-              audited: dict[str, str] | None = None) -> dict[int, FindingMedia]:
+              audited: dict[str, str] | None = None, workers: int | None = None) -> dict[int, FindingMedia]:
     """Snapshots (and clips when asked) for every finding with a media span: finding index -> what was made.
 
     Files go under ``out_dir``/snapshots and ``out_dir``/clips; the paths recorded are relative to ``out_dir``.
     ``audited`` maps a file to the sha256 the audit saw: a recording changed since then is not cut, since its
     frames would not be what the finding is about. A recording that is gone, changed or cannot be cut gives a
-    problem on that finding, never an exception.
+    problem on that finding, never an exception. Each cut is one short ffmpeg run, so they run side by side.
     """
     from ..archive import sha256_file
     from ..video.cuts import cut_clip, snapshot  # imported here: table-only reports never need ffmpeg
 
-    made: dict[str, str] = {}  # one snapshot per (file, moment), shared by findings at the same moment
+    snapshots: dict[str, tuple[Path, float]] = {}  # one per (file, moment), shared by findings at that moment
+    clip_jobs: dict[int, tuple[Path, float, float, Path]] = {}
     changed: dict[str, bool] = {}
     out: dict[int, FindingMedia] = {}
     for index, finding in enumerate(findings):
@@ -87,20 +96,41 @@ def cut_media(findings: list[Finding], archive_root: Path, out_dir: Path, clips:
             media.problem = f"{finding.file} has changed since the audit (sha256 differs): not cut"
             continue
         slug = _slug(finding.file)
+        for label, at in snapshot_times(*span):
+            rel = f"{SNAPSHOT_DIR}/{slug}_{round(at * 1000):09d}.jpg"
+            snapshots.setdefault(rel, (source, at))
+            media.snapshots.append({"at": label, "media_s": round(at, 3), "path": rel})
+        if clips:
+            start, end = span[0] - CLIP_PAD_S, min(span[1], span[0] + CLIP_MAX_S) + CLIP_PAD_S
+            clip_jobs[index] = (source, start, end, out_dir / CLIP_DIR / f"{index + 1:05d}_{slug}")
+
+    def shoot(rel: str) -> Path | ExamAuditError:
+        source, at = snapshots[rel]
         try:
-            for label, at in snapshot_times(*span):
-                rel = f"{SNAPSHOT_DIR}/{slug}_{round(at * 1000):09d}.jpg"
-                if rel not in made:
-                    snapshot(source, at, out_dir / rel)
-                    made[rel] = rel
-                media.snapshots.append({"at": label, "media_s": round(at, 3), "path": rel})
-            if clips:
-                start, end = span[0] - CLIP_PAD_S, min(span[1], span[0] + CLIP_MAX_S) + CLIP_PAD_S
-                clip = cut_clip(source, start, end, out_dir / CLIP_DIR / f"{index + 1:05d}_{slug}")
-                media.clip = {"path": clip.path.relative_to(out_dir).as_posix(),
-                              "media_start_s": round(clip.start_s, 3), "duration_s": round(clip.duration_s, 3),
-                              "copied": clip.copied}
+            return snapshot(source, at, out_dir / rel)
         except ExamAuditError as exc:
-            media.problem = str(exc)
-            log.warning("evidence of finding %d (%s): %s", index + 1, finding.rule, exc)
+            return exc
+
+    def cut(job: tuple[Path, float, float, Path]) -> Clip | ExamAuditError:
+        try:
+            return cut_clip(*job)
+        except ExamAuditError as exc:
+            return exc
+
+    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
+        shot_results = dict(zip(snapshots, pool.map(shoot, snapshots), strict=True))
+        clip_results = dict(zip(clip_jobs, pool.map(cut, clip_jobs.values()), strict=True))
+    for index, media in out.items():
+        problems = {str(shot_results[s["path"]]) for s in media.snapshots
+                    if isinstance(shot_results.get(s["path"]), Exception)}
+        media.snapshots = [s for s in media.snapshots if not isinstance(shot_results.get(s["path"]), Exception)]
+        clip = clip_results.get(index)
+        if isinstance(clip, Exception):
+            problems.add(str(clip))
+        elif clip is not None:
+            media.clip = {"path": clip.path.relative_to(out_dir).as_posix(), "media_start_s": round(clip.start_s, 3),
+                          "duration_s": round(clip.duration_s, 3), "copied": clip.copied}
+        if problems:
+            media.problem = "; ".join(sorted(problems))
+            log.warning("evidence of finding %d (%s): %s", index + 1, findings[index].rule, media.problem)
     return out
