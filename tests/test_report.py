@@ -432,3 +432,15 @@ def test_a_camera_finding_without_session_is_marked_on_the_session_it_falls_in(r
     later = replace(loose, start=start + timedelta(days=30), end=None)
     marked = _findings_by_session(replace(audit, findings=[loose, later]))
     assert marked == {SESSION: [(0, loose)]}
+
+
+@requires_ffmpeg
+def test_snapshots_past_the_embedding_budget_load_from_beside_the_report(rich, tmp_path, monkeypatch):
+    import browser
+    from exam_audit.report import html_report
+
+    monkeypatch.setattr(html_report, "IMAGE_BUDGET", 0)
+    write_reports(rich["audit"], tmp_path, ("html",), options=ReportOptions(archive_root=rich["archive"]))
+    loaded = browser.load(tmp_path / "report.html", fragment="rule=video.black")
+    assert 'src="snapshots/' in loaded.dom and "data:image/jpeg" not in loaded.dom
+    assert loaded.console == [] and loaded.page_requests == []
