@@ -444,3 +444,13 @@ def test_snapshots_past_the_embedding_budget_load_from_beside_the_report(rich, t
     loaded = browser.load(tmp_path / "report.html", fragment="rule=video.black")
     assert 'src="snapshots/' in loaded.dom and "data:image/jpeg" not in loaded.dom
     assert loaded.console == [] and loaded.page_requests == []
+
+
+def test_each_finding_lists_the_rows_it_rests_on_and_its_other_evidence(rich, tmp_path):
+    write_reports(rich["audit"], tmp_path, ("html",), options=ReportOptions(lang="en"))
+    data = {f["rule"]: f for f in _report_data(tmp_path / "report.html")["findings"]}
+    assert data["plan.deviation"]["rows"] == ["sessions.csv line 2, column start", "plan.csv line 2"]
+    assert data["roster.result_without_attendance"]["rows"] == ["results.csv line 5", "events.csv line 9"]
+    assert ["pair", '["A", "B"]'] in data["stats.answer_similarity"]["evidence"]
+    assert data["video.black"]["media"] == "4.0 – 8.0 s" and ["mean_luma", "3.1"] in data["video.black"]["evidence"]
+    assert data["plan.deviation"]["other"].startswith("考试场次与计划不符")

@@ -13,7 +13,7 @@ import json
 from collections import Counter
 from datetime import datetime
 from html import escape
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..audit import ArchiveAudit
@@ -40,12 +40,12 @@ WORDS: dict[str, dict[str, str]] = {
         "exam_type": "类型", "findings": "问题清单", "rule": "规则", "severity": "严重程度",
         "all": "全部", "search": "搜索", "message": "问题描述", "time": "时间", "subject": "涉及",
         "shown": "显示第 {a}–{b} 条，共 {n} 条（总计 {t} 条）", "prev": "上一页", "next": "下一页",
-        "evidence": "证据", "rows": "所依据的数据行", "line": "第 {row} 行", "column": "列",
+        "rows": "所依据的数据行", "line": "第 {row} 行", "column": "列",
         "media": "录像时间（秒，自文件首帧起）", "snapshots": "截图", "clip": "视频片段",
         "copied": "（原始数据，未重新编码）",
         "reencoded": "（已重新编码）", "problem": "未能截取", "other_lang": "English",
         "checks": "未运行的规则", "reason": "原因", "noscript": "请启用 JavaScript 以查看和筛选问题清单；"
-        "全部问题也见 findings.csv。", "no_findings_here": "没有符合条件的问题。", "none": "无",
+        "全部问题也见 findings.csv。", "no_findings_here": "没有符合条件的问题。",
         "no_sessions": "档案中没有考试场次记录。", "open": "打开", "tz": "时间均为考试点当地时间",
         "start": "开始", "middle": "中间", "end": "结束", "reset": "清除筛选", "count": "问题 {n} 条",
     },
@@ -60,12 +60,12 @@ WORDS: dict[str, dict[str, str]] = {
         "room": "Room", "exam_type": "Type", "findings": "Findings", "rule": "Rule", "severity": "Severity",
         "all": "all", "search": "Search", "message": "Message", "time": "Time", "subject": "Subject",
         "shown": "Showing {a}–{b} of {n} (of {t} in all)", "prev": "Previous", "next": "Next",
-        "evidence": "Evidence", "rows": "Rows it rests on", "line": "line {row}", "column": "column",
+        "rows": "Rows it rests on", "line": "line {row}", "column": "column",
         "media": "Media time (s from the file's first frame)", "snapshots": "Snapshots", "clip": "Clip",
         "copied": "(original data, not re-encoded)", "reencoded": "(re-encoded)", "problem": "Could not cut",
         "other_lang": "中文", "checks": "Rules not run", "reason": "Reason",
         "noscript": "Enable JavaScript to see and filter the findings; all of them are also in findings.csv.",
-        "no_findings_here": "No finding matches.", "none": "none", "no_sessions": "The archive records no sessions.",
+        "no_findings_here": "No finding matches.", "no_sessions": "The archive records no sessions.",
         "open": "open", "tz": "Times are the centre's local time", "start": "start", "middle": "middle",
         "end": "end", "reset": "Clear filters", "count": "{n} finding(s)",
     },
@@ -159,15 +159,16 @@ def _time_text(f: Finding) -> str:
     return _local(f.start)
 
 
-def _rows_text(f: Finding, words: dict[str, str]) -> list[str]:
-    """The rows a finding rests on: its own table/row/column, then evidence["rows"]."""
+def _rows_text(f: Finding, words: dict[str, str], table_files: dict[str, str]) -> list[str]:
+    """The rows a finding rests on: its own table/row/column, then evidence["rows"], each named by the file a
+    person opens (results.xlsx, not "results") and the line number shown there."""
     out = []
-    primary = {"table": f.table or (f.file if f.row else None), "row": f.row, "column": f.column}
+    primary = {"table": f.table, "file": f.file if f.row else None, "row": f.row, "column": f.column}
     extra = f.evidence.get("rows") if isinstance(f.evidence.get("rows"), list) else []
     for entry in [primary, *extra]:
         if not isinstance(entry, dict) or not (entry.get("table") or entry.get("file")):
             continue
-        text = str(entry.get("file") or entry.get("table"))
+        text = str(entry.get("file") or table_files.get(entry["table"], entry["table"]))
         if entry.get("row"):
             text += " " + words["line"].format(row=entry["row"])
         if entry.get("column"):
@@ -186,8 +187,8 @@ def _value_text(value: Any) -> str:
 SHOWN_ELSEWHERE = {"rows", "media_start_s", "media_end_s", "detail", "detail_zh"}
 
 
-def _finding_data(index: int, f: Finding, media: FindingMedia | None, lang: str,
-                  words: dict[str, str]) -> dict[str, Any]:
+def _finding_data(index: int, f: Finding, media: FindingMedia | None, lang: str, words: dict[str, str],
+                  table_files: dict[str, str]) -> dict[str, Any]:
     other = "en" if lang == "zh" else "zh"
     subject = " · ".join(str(x) for x in (f.camera, f.id_number, f.staff_id, f.file) if x)
     span = media_span(f)
@@ -195,8 +196,8 @@ def _finding_data(index: int, f: Finding, media: FindingMedia | None, lang: str,
         "i": index, "rule": f.rule, "item": f.item, "severity": f.severity, "sev": SEVERITY[lang][f.severity],
         "title": rule_title(f.rule, lang), "session": f.session_id or "", "subject": subject,
         "time": _time_text(f), "msg": message(f.message, f.message_zh, lang),
-        "other": rule_title(f.rule, other) + " — " + message(f.message, f.message_zh, other),
-        "rows": _rows_text(f, words),
+        "other": message(f.message, f.message_zh, other),
+        "rows": _rows_text(f, words, table_files),
         "media": f"{span[0]:.1f} – {span[1]:.1f} s" if span else "",
         "evidence": [[k, _value_text(v)] for k, v in f.evidence.items() if k not in SHOWN_ELSEWHERE],
         "snaps": [], "clip": None, "problem": None,
@@ -291,7 +292,8 @@ def _sessions(audit: ArchiveAudit, lang: str, words: dict[str, str]) -> str:
 
 def render_html(audit: ArchiveAudit, media: dict[int, FindingMedia], lang: str, out_dir: Path) -> str:
     words = WORDS[lang]
-    findings = [_finding_data(i, f, media.get(i), lang, words) for i, f in enumerate(audit.findings)]
+    table_files = {PurePosixPath(f.path).stem: f.path for f in audit.files if f.kind == "table"}
+    findings = [_finding_data(i, f, media.get(i), lang, words, table_files) for i, f in enumerate(audit.findings)]
     options = {
         "item": [["", f'{words["item"]}: {words["all"]}']] + [[i, f"{i} {item_title(i, lang)}"] for i in ITEMS
                                                              if any(f.item == i for f in audit.findings)],
