@@ -454,3 +454,24 @@ def test_each_finding_lists_the_rows_it_rests_on_and_its_other_evidence(rich, tm
     assert ["pair", '["A", "B"]'] in data["stats.answer_similarity"]["evidence"]
     assert data["video.black"]["media"] == "4.0 – 8.0 s" and ["mean_luma", "3.1"] in data["video.black"]["evidence"]
     assert data["plan.deviation"]["other"].startswith("考试场次与计划不符")
+
+
+def test_5000_video_findings_with_snapshots_stay_under_10_mb(tmp_path):
+    from exam_audit.report.html_report import render_html
+    from exam_audit.report.media import FindingMedia
+
+    base = Profile.load().finding("video.black", file=RECORDING, camera="CH01", session_id=SESSION,
+                                  evidence={"media_start_s": 0.0, "media_end_s": 40.0, "detail": "40 s"})
+    findings, media = [], {}
+    (tmp_path / "snapshots").mkdir()
+    for i in range(5000):
+        findings.append(replace(base, evidence={**base.evidence, "media_start_s": float(i)}))
+        snaps = []
+        for at in ("start", "middle", "end"):
+            path = f"snapshots/{i:05d}_{at}.jpg"
+            (tmp_path / path).write_bytes(bytes(9000))  # the size of a 320-pixel JPEG snapshot
+            snaps.append({"at": at, "media_s": float(i), "path": path})
+        media[i] = FindingMedia(snapshots=snaps)
+    html = render_html(ArchiveAudit(path=str(tmp_path), findings=findings), media, "zh", tmp_path)
+    assert len(html.encode("utf-8")) < 10_000_000
+    assert 0 < html.count("data:image/jpeg;base64,") < 15000  # the first ones embedded, the rest beside

@@ -22,9 +22,9 @@ from .labels import SEVERITY, item_title, message, rule_title
 from .media import FindingMedia, cut_media, media_span
 from .timeline_svg import legend, session_svg
 
-# Snapshots embedded up to this many bytes; past it the report links to snapshots/ beside it, so even an audit
-# with thousands of video findings gives a report well under 10 MB.
-IMAGE_BUDGET = 5_000_000
+# Snapshots are embedded while the whole page stays under this many bytes; past it the report links to the
+# snapshots/ beside it, so even an audit with thousands of video findings gives a report under 10 MB.
+IMAGE_BUDGET = 8_000_000
 CSP = ("default-src 'none'; img-src data: 'self'; media-src 'self'; style-src 'unsafe-inline'; "
        "script-src 'unsafe-inline'; form-action 'none'; base-uri 'none'")
 PAGE_SIZE = 100
@@ -213,7 +213,7 @@ def _finding_data(index: int, f: Finding, media: FindingMedia | None, lang: str,
     return data
 
 
-def _images(media: dict[int, FindingMedia], out_dir: Path) -> dict[str, str]:
+def _images(media: dict[int, FindingMedia], out_dir: Path, budget: int) -> dict[str, str]:
     images: dict[str, str] = {}
     used = 0
     for entry in media.values():
@@ -223,7 +223,7 @@ def _images(media: dict[int, FindingMedia], out_dir: Path) -> dict[str, str]:
                 continue
             raw = (out_dir / path).read_bytes()
             used += len(raw) * 4 // 3
-            if used > IMAGE_BUDGET:
+            if used > budget:
                 return images
             images[path] = "data:image/jpeg;base64," + base64.b64encode(raw).decode("ascii")
     return images
@@ -304,8 +304,7 @@ def render_html(audit: ArchiveAudit, media: dict[int, FindingMedia], lang: str, 
         "rule": [["", f'{words["rule"]}: {words["all"]}']] + [
             [r, f"{rule_title(r, lang)} ({r})"] for r in sorted({f.rule for f in audit.findings})],
     }
-    data = {"words": words, "findings": findings, "options": options, "page": PAGE_SIZE,
-            "images": _images(media, out_dir)}
+    data = {"words": words, "findings": findings, "options": options, "page": PAGE_SIZE, "images": {}}
     centre = " ".join(x for x in (audit.centre_id, audit.centre_name) if x)
     audited = _local(audit.started_at)
     meta = [(words["centre"], centre), (words["archive"], audit.path), (words["period"], _period(audit)),
@@ -325,7 +324,7 @@ def render_html(audit: ArchiveAudit, media: dict[int, FindingMedia], lang: str, 
                      f"<td>{escape(c.reason or '')}</td></tr>" for c in not_run)
     filters = "".join(f'<select id="f-{k}"></select>' for k in ("item", "severity", "session", "rule"))
     html_lang = "zh-CN" if lang == "zh" else "en"
-    return f"""<!DOCTYPE html>
+    page = f"""<!DOCTYPE html>
 <html lang="{html_lang}"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{CSP}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -347,10 +346,14 @@ def render_html(audit: ArchiveAudit, media: dict[int, FindingMedia], lang: str, 
 <h2>{words["checks"]} ({len(not_run)})</h2>
 <details><summary>{words["open"]}</summary><table><tr><th>{words["rule"]}</th><th></th><th>{words["reason"]}</th>
 </tr>{checks}</table></details>
-<script type="application/json" id="report-data">{_script_json(data)}</script>
+<script type="application/json" id="report-data">{{data}}</script>
 <script>{SCRIPT}</script>
 </body></html>
 """
+    without_images = len(page.encode("utf-8")) + len(_script_json(data).encode("utf-8"))
+    data["images"] = _images(media, out_dir, IMAGE_BUDGET - without_images)
+    head, _, tail = page.rpartition("{data}")  # the last one: user text comes before it, the script after
+    return head + _script_json(data) + tail
 
 
 def write_html(audit: ArchiveAudit, out_dir: Path, lang: str = "zh", clips: bool = False,
