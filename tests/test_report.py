@@ -475,3 +475,15 @@ def test_5000_video_findings_with_snapshots_stay_under_10_mb(tmp_path):
     html = render_html(ArchiveAudit(path=str(tmp_path), findings=findings), media, "zh", tmp_path)
     assert len(html.encode("utf-8")) < 10_000_000
     assert 0 < html.count("data:image/jpeg;base64,") < 15000  # the first ones embedded, the rest beside
+
+
+def test_a_store_from_before_timelines_gains_the_column(make_fixture, tmp_path):
+    import sqlite3
+
+    db = tmp_path / "old.db"
+    Store(f"sqlite:///{db}")
+    with sqlite3.connect(db) as conn:
+        conn.execute("ALTER TABLE audits DROP COLUMN timeline")
+    audit = audit_archive(make_fixture(), AuditOptions())
+    store = Store(f"sqlite:///{db}")
+    assert store.load(store.save(audit)).timeline == audit.timeline
