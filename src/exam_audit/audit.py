@@ -13,6 +13,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import __version__
@@ -24,6 +25,7 @@ from .profile import Profile
 from .records.run_summary import ArchiveSummary, reconcile, summary_of
 from .records.schema import TABLES
 from .records.tables import TableLoader
+from .timeline import build_timeline
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,9 @@ class ArchiveAudit:
     tool_version: str = __version__
     # what the rules across archives need (who sat where and when, theory passes), see run_summary.py
     summary: ArchiveSummary = field(default_factory=ArchiveSummary)
+    command: str | None = None  # the command line that ran the audit, when known
+    # sessions, recordings and presence as JSON (timeline.py), so reports redraw from the store alone
+    timeline: dict[str, Any] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -202,6 +207,7 @@ def audit_archive(path: str | Path, options: AuditOptions, profile: Profile | No
     statuses, check_findings = run_checks(data, profile)
     result.checks = statuses
     result.summary = summary_of(data, profile, statuses)
+    result.timeline = build_timeline(data)
     result.findings = sorted(findings + check_findings, key=Finding.sort_key)
     result.finished_at = _now()
     return result

@@ -15,10 +15,8 @@ from .audit import ArchiveAudit, AuditOptions, audit_archives, file_changes
 from .errors import ExamAuditError
 from .findings import ITEMS, SEVERITIES, Finding, severity_rank
 from .profile import Profile
-from .report import write_reports
+from .report import FORMATS, ReportOptions, write_reports
 from .store import Store, database_url
-
-FORMATS = ("json", "csv")
 
 
 class Problem(click.ClickException):
@@ -67,8 +65,12 @@ def main(verbose: bool) -> None:
               "[default: exam-audit.db in the current folder, or $EXAM_AUDIT_DB].", envvar="EXAM_AUDIT_DB")
 @click.option("--profile", "profile_path", type=click.Path(dir_okay=False, path_type=Path),
               help="TOML file overriding parts of the default standards profile.")
-@click.option("--format", "formats", default="json,csv", show_default=True,
-              help="Report formats, comma-separated: json, csv.")
+@click.option("--format", "formats", default="json,csv,html", show_default=True,
+              help="Report formats, comma-separated: json, csv, html (report.html with snapshots), "
+              "selfcheck (问题清单 selfcheck.xlsx/.csv for the centre's 自查自改).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of report.html and the self-check list.")
+@click.option("--clips", is_flag=True, help="Also cut a short clip of every video finding for report.html.")
 @click.option("--fail-on", type=click.Choice([*SEVERITIES, "none"]), default="high", show_default=True,
               help="Exit 1 when a finding has this severity or worse.")
 @click.option("--encoding", default=None, help="Read every CSV/JSON table in this encoding (e.g. gb18030) "
@@ -76,8 +78,8 @@ def main(verbose: bool) -> None:
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
               help="Processes used for several archives.")
 def audit(archives: tuple[Path, ...], out_dir: Path, db: str | None, profile_path: Path | None,
-          formats: str, fail_on: str, encoding: str | None, workers: int) -> None:
-    """Audit one or more ARCHIVES (folders) and write findings.json and findings.csv.
+          formats: str, lang: str, clips: bool, fail_on: str, encoding: str | None, workers: int) -> None:
+    """Audit one or more ARCHIVES (folders) and write findings.json, findings.csv and report.html.
 
     Exit status: 0 no finding at or above --fail-on, 1 there are such findings, 2 usage or I/O errors.
     """
@@ -106,7 +108,7 @@ def audit(archives: tuple[Path, ...], out_dir: Path, db: str | None, profile_pat
         store.save(result, command)
         target = out_dir if len(results) == 1 else out_dir / name
         try:
-            written = write_reports(result, target, chosen)
+            written = write_reports(result, target, chosen, options=ReportOptions(lang=lang, clips=clips))
         except OSError as exc:
             raise Problem(f"cannot write reports to {target}: {exc.strerror}") from None
         _print_summary(result, profile, written)
@@ -244,6 +246,99 @@ def fixtures_defects() -> None:
     for name, defect in DEFECTS.items():
         group = "solo" if defect.solo else "all"
         click.echo(f"{name:<28} {group:<5} {defect.rule:<36} {defect.description}")
+
+
+def _stored_audit(db: str | None, audit_id: int) -> ArchiveAudit:
+    try:
+        return Store(database_url(db)).load(audit_id)
+    except ExamAuditError as exc:
+        raise _fail(exc) from None
+
+
+_DB_OPTION = click.option("--db", default=None, envvar="EXAM_AUDIT_DB",
+                          help="SQLAlchemy URL or SQLite file path of the audit store.")
+_ARCHIVE_OPTION = click.option(
+    "--archive", "archive_root", type=click.Path(file_okay=False, path_type=Path),
+    help="Where the archive is now, if it moved since the audit (for snapshots and clips).")
+
+
+@main.command()
+@click.argument("audit_id", type=int)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("audit-out"),
+              show_default=True, help="Folder for the reports.")
+@click.option("--format", "formats", default="html", show_default=True,
+              help="Report formats, comma-separated: json, csv, html, selfcheck.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of report.html and the self-check list.")
+@click.option("--clips", is_flag=True, help="Also cut a short clip of every video finding.")
+@_ARCHIVE_OPTION
+@_DB_OPTION
+def report(audit_id: int, out_dir: Path, formats: str, lang: str, clips: bool, archive_root: Path | None,
+           db: str | None) -> None:
+    """Re-render the reports of a past audit (AUDIT_ID from `exam-audit audits`) from the store alone."""
+    result = _stored_audit(db, audit_id)
+    try:
+        written = write_reports(result, out_dir, _formats(formats),
+                                options=ReportOptions(lang=lang, clips=clips, archive_root=archive_root))
+    except OSError as exc:
+        raise Problem(f"cannot write reports to {out_dir}: {exc.strerror}") from None
+    click.echo(f"Audit #{audit_id}: {len(result.findings)} finding(s). Reports: "
+               + ", ".join(str(p) for p in written))
+
+
+@main.command()
+@click.argument("audit_id", type=int)
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The .zip to write.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of report.html and the self-check list.")
+@click.option("--clips/--no-clips", default=True, show_default=True, help="Cut a clip of every video finding.")
+@_ARCHIVE_OPTION
+@_DB_OPTION
+def evidence(audit_id: int, out_file: Path, lang: str, clips: bool, archive_root: Path | None,
+             db: str | None) -> None:
+    """Write the evidence package of AUDIT_ID: reports, snapshots, clips and a MANIFEST of sha256 hashes."""
+    from .report.package import build_package
+
+    result = _stored_audit(db, audit_id)
+    command = shlex.join(["exam-audit", *sys.argv[1:]])
+    try:
+        digest = build_package(result, out_file, ReportOptions(lang=lang, clips=clips, archive_root=archive_root),
+                               command)
+    except OSError as exc:
+        raise Problem(f"cannot write {out_file}: {exc.strerror}") from None
+    click.echo(f"Evidence package of audit #{audit_id}: {out_file}")
+    click.echo(f"sha256 {digest}  (note it down: it proves later that this is the package you made)")
+
+
+@main.command()
+@click.argument("package", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.argument("archive", required=False, type=click.Path(file_okay=False, path_type=Path))
+def verify(package: Path, archive: Path | None) -> None:
+    """Check an evidence PACKAGE (and the ARCHIVE it came from) against its MANIFEST.
+
+    Exit status: 0 unchanged, 1 something changed (each file named), 2 the package cannot be read.
+    """
+    from .report.package import verify_package
+
+    try:
+        result = verify_package(package, archive)
+    except ExamAuditError as exc:
+        raise _fail(exc) from None
+    for scope in ("package", "archive"):
+        checks = [c for c in result.checks if c.scope == scope]
+        if not checks:
+            continue
+        problems = result.problems(scope)
+        click.echo(f"{scope}: {len(checks) - len(problems)} of {len(checks)} file(s) unchanged"
+                   + ("" if problems else " — OK"))
+        for c in problems:
+            click.echo(f"  {c.status.upper():<10} {c.path}" + (f" — {c.detail}" if c.detail else ""))
+    audit = result.manifest.get("audit", {})
+    click.echo(f"Audit #{audit.get('id')} of {result.manifest.get('archive', {}).get('path')}, "
+               f"package made {result.manifest.get('created_at')}: " + ("VERIFIED" if result.ok else "CHANGED"))
+    if not result.ok:
+        sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -40,8 +40,11 @@ class AuditRow(Base):
     profile_version: Mapped[str] = mapped_column(String(40))
     command: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
+    timeline: Mapped[str | None] = mapped_column(Text)  # JSON (timeline.py)
     files: Mapped[list[FileRow]] = relationship(back_populates="audit", cascade="all, delete-orphan")
-    findings: Mapped[list[FindingRow]] = relationship(back_populates="audit", cascade="all, delete-orphan")
+    # in the order saved (worst first): without order_by SQLite returns them in index order, i.e. by rule
+    findings: Mapped[list[FindingRow]] = relationship(back_populates="audit", cascade="all, delete-orphan",
+                                                      order_by="FindingRow.id")
     checks: Mapped[list[CheckRow]] = relationship(back_populates="audit", cascade="all, delete-orphan")
 
 
@@ -113,6 +116,7 @@ class Store:
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             self.engine: Engine = create_engine(url)
             Base.metadata.create_all(self.engine)
+            _add_missing_columns(self.engine)
         except (ArgumentError, OperationalError, SQLAlchemyError, ModuleNotFoundError, OSError) as exc:
             raise ExamAuditError(f"database {url}: cannot be opened ({exc.__class__.__name__}: "
                                  f"{str(exc).splitlines()[0]})",
@@ -134,13 +138,15 @@ class Store:
             return {f.path: PreviousFile(f.sha256, latest.id, latest.started_at or "") for f in latest.files}
 
     def save(self, audit: ArchiveAudit, command: str | None = None) -> int:
+        audit.command = command = command or audit.command
         row = AuditRow(
             archive_key=archive_key(audit.path), archive_path=audit.path, centre_id=audit.centre_id,
             centre_name=audit.centre_name,
             started_at=audit.started_at.isoformat() if audit.started_at else None,
             finished_at=audit.finished_at.isoformat() if audit.finished_at else None,
             tool_version=audit.tool_version, profile_name=audit.profile_name,
-            profile_version=audit.profile_version, command=command, error=audit.error)
+            profile_version=audit.profile_version, command=command, error=audit.error,
+            timeline=json.dumps(audit.timeline, ensure_ascii=False))
         row.files = [FileRow(path=f.path, bytes=f.bytes, kind=f.kind, sha256=f.sha256) for f in audit.files]
         row.checks = [CheckRow(rule=c.rule, status=c.status, reason=c.reason) for c in audit.checks]
         row.findings = [_finding_row(f) for f in audit.findings]
@@ -167,7 +173,8 @@ class Store:
                 started_at=datetime.fromisoformat(row.started_at) if row.started_at else None,
                 finished_at=datetime.fromisoformat(row.finished_at) if row.finished_at else None,
                 audit_id=row.id, profile_name=row.profile_name, profile_version=row.profile_version,
-                tool_version=row.tool_version)
+                tool_version=row.tool_version, command=row.command,
+                timeline=json.loads(row.timeline) if row.timeline else {})
 
     def audits(self) -> list[tuple[int, str, str | None, str | None, int]]:
         """(id, archive path, centre id, started at, finding count), newest first."""
@@ -178,6 +185,20 @@ class Store:
                 select(FindingRow.audit_id, func.count()).group_by(FindingRow.audit_id)).all())
             rows = session.scalars(select(AuditRow).order_by(AuditRow.id.desc())).all()
             return [(r.id, r.archive_path, r.centre_id, r.started_at, counts.get(r.id, 0)) for r in rows]
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """A store written by an earlier version lacks later columns: add them (all are nullable)."""
+    from sqlalchemy import inspect, text
+
+    inspector = inspect(engine)
+    for table in Base.metadata.sorted_tables:
+        present = {c["name"] for c in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in present:
+                kind = column.type.compile(engine.dialect)
+                with engine.begin() as conn:
+                    conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
 
 
 def _finding_row(f: Finding) -> FindingRow:

@@ -30,6 +30,7 @@ def findings_document(audit: ArchiveAudit) -> dict[str, Any]:
         "checks": [c.to_dict() for c in audit.checks],
         "findings": [f.to_dict() for f in audit.findings],
         "summary": summarise(audit.findings),
+        "timeline": audit.timeline,
     }
 
 
