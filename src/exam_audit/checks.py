@@ -14,6 +14,7 @@ from .archive import ArchiveData
 from .findings import Finding, NotRun
 from .profile import Profile
 from .records import validation
+from .video import timeline_checks as timeline
 
 CheckFunction = Callable[[ArchiveData, Profile], Iterable[Finding | NotRun]]
 
@@ -36,6 +37,16 @@ CHECKS: list[Check] = [
           needs=("candidates",), needs_any=("sessions", "plan")),
     Check("subject shares", ("data.invalid_value",), validation.subject_shares,
           needs=("results",), needs_any=("sessions", "plan")),
+]
+
+# Recording timelines (video/timeline_checks.py): read what the media stage measured.
+CHECKS += [
+    Check("recording files", timeline.FILE_RULES, timeline.recording_files, needs_recordings=True),
+    Check("session recording coverage", timeline.COVERAGE_RULES, timeline.session_coverage,
+          needs_any=("sessions", "plan"), needs_recordings=True),
+    Check("recording overlaps", timeline.OVERLAP_RULES, timeline.overlaps, needs_recordings=True),
+    Check("log events on video", timeline.EVENT_RULES, timeline.unrecorded_events, needs=("events",),
+          needs_any=("sessions", "plan"), needs_recordings=True),
 ]
 
 # Rules produced while reading the tables themselves (the loader), always run when a table is present.

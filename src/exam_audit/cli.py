@@ -81,7 +81,7 @@ def audit(archives: tuple[Path, ...], out_dir: Path, db: str | None, profile_pat
         store = Store(database_url(db))
     except ExamAuditError as exc:
         raise _fail(exc) from None
-    options = AuditOptions(profile_path=profile_path, encoding=encoding, workers=workers)
+    options = AuditOptions(profile_path=profile_path, encoding=encoding, workers=workers, store_url=store.url)
     progress = (lambda msg: click.echo(msg, err=True)) if len(archives) > 1 else None
     results = audit_archives(list(archives), options, profile, progress)
 
@@ -204,13 +204,15 @@ def fixtures() -> None:
 @click.option("--candidates", type=click.IntRange(1, 100000), default=12, show_default=True,
               help="Candidates per session.")
 @click.option("--force", is_flag=True, help="Write into DIRECTORY even if it is not empty.")
+@click.option("--video", is_flag=True, help="Also write real recordings of every session (needs ffmpeg); "
+              "'all' then includes the video defects.")
 def fixtures_make(directory: Path, seed: int, defects: str, sessions: int, candidates: int,
-                  force: bool) -> None:
+                  force: bool, video: bool) -> None:
     """Write a synthetic archive to DIRECTORY, with ground_truth.json listing every injected defect."""
     from .fixtures import DEFECTS, FixtureSpec, make_archive
     from .fixtures.registry import combinable, solo
 
-    groups = {"all": combinable(), "solo": solo()}
+    groups = {"all": combinable(video=video), "solo": solo()}
     chosen = tuple(name for d in defects.split(",") if d.strip()
                    for name in groups.get(d.strip(), (d.strip(),)))
     unknown = [d for d in chosen if d not in DEFECTS]
@@ -219,7 +221,8 @@ def fixtures_make(directory: Path, seed: int, defects: str, sessions: int, candi
                                  param_hint="--defects")
     if directory.exists() and any(directory.iterdir()) and not force:
         raise click.ClickException(f"{directory} is not empty; choose a new folder or pass --force")
-    spec = FixtureSpec(seed=seed, defects=chosen, sessions=sessions, candidates_per_session=candidates)
+    spec = FixtureSpec(seed=seed, defects=chosen, sessions=sessions, candidates_per_session=candidates,
+                       video=video)
     try:
         truth = make_archive(directory, spec)
     except (ValueError, OSError) as exc:

@@ -1,0 +1,292 @@
+"""Checks of recording timelines (C6, C1): readable files, continuous timestamps, agreeing times, the
+minimum specification, and coverage of every session by every camera it needs.
+
+Plain functions of ``ArchiveData`` (``media["recordings"]``, filled by the media stage) and the profile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
+
+from ..archive import ArchiveData
+from ..findings import Finding, NotRun
+from ..profile import Profile
+from .placement import Recording, by_camera
+from .timeline import (
+    Span,
+    audited_sessions,
+    camera_spans,
+    cameras_for,
+    internal_gaps,
+    recordings_of,
+    session_at,
+    uncovered,
+)
+
+FILE_RULES = ("video.unreadable", "video.internal_gap", "video.timestamp_mismatch", "video.below_spec",
+              "video.time_unknown")
+COVERAGE_RULES = ("video.missing", "video.coverage_gap")
+OVERLAP_RULES = ("video.overlap",)
+EVENT_RULES = ("time.event_unrecorded",)
+
+SOURCE_ZH = {"manifest": "录像清单", "filename": "文件名", "creation_time": "容器创建时间标签",
+             "filename end": "文件名结束时间", "start + media duration": "开始时间+媒体时长"}
+
+
+def _not_probed(data: ArchiveData, rules: Iterable[str]) -> Iterator[NotRun] | None:
+    if "recordings" in data.media:
+        return None
+    reason = data.media.get("unavailable") or "recordings were not probed"
+    return iter([NotRun(rule, reason) for rule in rules])
+
+
+def clock(t: datetime | None) -> str:
+    return t.strftime("%Y-%m-%d %H:%M:%S") if t else "?"
+
+
+def duration_text(seconds: float) -> str:
+    h, m, s = _hms(seconds)
+    return f"{h} h {m:02d} min {s:02d} s" if h else f"{m} min {s:02d} s"
+
+
+def duration_zh(seconds: float) -> str:
+    h, m, s = _hms(seconds)
+    return f"{h}小时{m:02d}分{s:02d}秒" if h else f"{m}分{s:02d}秒"
+
+
+def _hms(seconds: float) -> tuple[int, int, int]:
+    whole = round(abs(seconds))
+    return whole // 3600, whole % 3600 // 60, whole % 60
+
+
+def _durations(seconds: float, key: str = "duration") -> dict[str, object]:
+    return {f"{key}_s": round(seconds, 3), key: duration_text(seconds), f"{key}_zh": duration_zh(seconds)}
+
+
+def _plain(value: float) -> float | int:
+    """3 rather than 3.0 in messages."""
+    return int(value) if value.is_integer() else value
+
+
+def _media(recording: Recording, start: datetime, end: datetime) -> dict[str, float]:
+    """Media-time span of wall-clock [start, end] inside ``recording`` (seconds from its first packet)."""
+    assert recording.start is not None
+    return {"media_start_s": round((start - recording.start).total_seconds(), 3),
+            "media_end_s": round((end - recording.start).total_seconds(), 3)}
+
+
+# -- one file at a time ----------------------------------------------------------------------------------
+
+def recording_files(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
+    """video.unreadable, video.internal_gap, video.timestamp_mismatch and video.below_spec."""
+    skipped = _not_probed(data, FILE_RULES)
+    if skipped:
+        yield from skipped
+        return
+    gap_tol = float(profile.threshold("video_gap_tolerance_s"))
+    time_tol = float(profile.threshold("video_timestamp_tolerance_s"))
+    recordings = recordings_of(data)
+    for r in recordings:
+        if not r.probe.ok:
+            yield _unreadable(data, profile, r)
+            continue
+        if r.start is None:
+            yield profile.finding("video.time_unknown", file=r.file, camera=r.camera,
+                                  evidence={"media_start_s": 0.0, "media_end_s": r.probe.duration_s})
+        yield from _internal_gaps(data, profile, r, gap_tol)
+        yield from _mismatches(data, profile, r, time_tol)
+    yield from _below_spec(profile, recordings)
+
+
+def _unreadable(data: ArchiveData, profile: Profile, r: Recording) -> Finding:
+    claimed_end = r.name_end or r.end
+    return profile.finding(
+        "video.unreadable", file=r.file, camera=r.camera,
+        session_id=r.session_id or session_at(data, r.camera, r.start, claimed_end),
+        start=r.start, end=claimed_end,
+        evidence={"error": r.probe.error or "unreadable",
+                  "media_start_s": 0.0, "media_end_s": r.probe.duration_s or 0.0})
+
+
+def _internal_gaps(data: ArchiveData, profile: Profile, r: Recording, tolerance_s: float) -> Iterator[Finding]:
+    kinds_zh = {"jump": "时间戳向前跳跃", "repeat": "时间戳重复", "backwards": "时间戳倒退"}
+    for d in internal_gaps(r, tolerance_s):
+        start, end = r.wall(d.at_s), r.wall(d.resume_s)
+        lo, hi = (start, end) if d.kind == "jump" or start is None or end is None else (end, start)
+        yield profile.finding(
+            "video.internal_gap", file=r.file, camera=r.camera,
+            session_id=r.session_id or session_at(data, r.camera, lo, hi), start=lo, end=hi,
+            evidence={"kind": d.kind, "kind_zh": kinds_zh[d.kind], "media_start_s": d.at_s,
+                      "media_end_s": d.resume_s, "from": clock(lo), "to": clock(hi), **_durations(d.delta_s, "skipped"),
+                      "tolerance_s": tolerance_s})
+
+
+def _mismatches(data: ArchiveData, profile: Profile, r: Recording, tolerance_s: float) -> Iterator[Finding]:
+    pairs: list[tuple[str, datetime, str, datetime]] = []
+    if r.start_source and r.start:
+        pairs += [(r.start_source, r.start, source, value) for source, value in r.claims.items()
+                  if source != r.start_source]
+    named_start = r.claims.get("filename")
+    if r.name_end and named_start and r.probe.duration_s is not None:
+        pairs.append(("filename end", r.name_end, "start + media duration",
+                      named_start + timedelta(seconds=r.probe.duration_s)))
+    for source_a, value_a, source_b, value_b in pairs:
+        difference = (value_b - value_a).total_seconds()
+        if abs(difference) <= tolerance_s:
+            continue
+        yield profile.finding(
+            "video.timestamp_mismatch", file=r.file, camera=r.camera,
+            session_id=r.session_id or session_at(data, r.camera, r.start, r.end), start=r.start, end=r.end,
+            evidence={"source_a": source_a, "source_a_zh": SOURCE_ZH[source_a], "value_a": clock(value_a),
+                      "source_b": source_b, "source_b_zh": SOURCE_ZH[source_b], "value_b": clock(value_b),
+                      **_durations(difference, "difference"),
+                      "tolerance_s": tolerance_s, "used": r.start_source,
+                      "media_start_s": 0.0, "media_end_s": r.probe.duration_s})
+
+
+def _below_spec(profile: Profile, recordings: list[Recording]) -> Iterator[Finding]:
+    """One finding per camera (a camera is what is below specification), naming its first such file."""
+    min_height = float(profile.threshold("video_min_height"))
+    min_fps = float(profile.threshold("video_min_fps"))
+    for camera, group in sorted(by_camera(r for r in recordings if r.probe.ok).items(),
+                                key=lambda kv: kv[0] or ""):
+        keys = [camera] if camera is not None else [r.file for r in group]
+        for key in keys:
+            files = group if camera is not None else [r for r in group if r.file == key]
+            low = [r for r in files if (r.probe.height or 0) < min_height
+                   or (r.probe.mean_fps or 0) < min_fps * 0.99]  # 1 % for timestamp rounding
+            if not low:
+                continue
+            first = low[0]
+            yield profile.finding(
+                "video.below_spec", file=first.file, camera=camera, start=first.start, end=first.end,
+                evidence={"width": first.probe.width, "height": first.probe.height,
+                          "fps": round(first.probe.mean_fps or 0, 2), "min_height": _plain(min_height),
+                          "min_fps": _plain(min_fps), "files_below": len(low), "files": len(files),
+                          "media_start_s": 0.0, "media_end_s": first.probe.duration_s})
+
+
+# -- sessions and cameras --------------------------------------------------------------------------------
+
+def session_coverage(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
+    """video.missing and video.coverage_gap for every audited session and camera it needs."""
+    skipped = _not_probed(data, COVERAGE_RULES)
+    if skipped:
+        yield from skipped
+        return
+    tol = float(profile.threshold("video_gap_tolerance_s"))
+    recordings = recordings_of(data)
+    spans = camera_spans(recordings, tol)
+    for session in audited_sessions(data):
+        window = session.window
+        assert window is not None
+        cameras, configured = cameras_for(data, session, spans)
+        if not cameras:
+            yield _missing(profile, session.session_id, session.room, None, window, recordings, configured)
+            continue
+        for camera in cameras:
+            own = spans.get(camera, [])
+            if not any(s.start < window[1] and s.end > window[0] for s in own):
+                yield _missing(profile, session.session_id, session.room, camera, window,
+                               [r for r in recordings if r.camera == camera], configured)
+                continue
+            for start, end, before, after in uncovered(window, own, tol):
+                yield _gap(profile, session.session_id, camera, start, end, before, after,
+                           [r for r in recordings if r.camera == camera])
+
+
+def _claimed(recordings: Iterable[Recording], start: datetime, end: datetime) -> list[str]:
+    """Files that claim part of [start, end] by their name or tag but cannot be used."""
+    out = []
+    for r in recordings:
+        claimed_end = r.name_end or r.end
+        if not r.usable and r.start and claimed_end and r.start < end and claimed_end > start:
+            out.append(r.file)
+    return out
+
+
+def _missing(profile: Profile, session_id: str, room: str | None, camera: str | None,
+             window: tuple[datetime, datetime], recordings: list[Recording], configured: bool) -> Finding:
+    unusable = _claimed(recordings, *window)
+    return profile.finding(
+        "video.missing", session_id=session_id, camera=camera, start=window[0], end=window[1],
+        evidence={"room": room or "", "camera_label": camera or "any camera", "camera_label_zh": camera or "任何摄像头",
+                  "cameras_from": "centre.toml" if configured else "time", "unusable_files": unusable,
+                  "window_start": clock(window[0]), "window_end": clock(window[1])})
+
+
+def _gap(profile: Profile, session_id: str, camera: str, start: datetime, end: datetime,
+         before: Span | None, after: Span | None, recordings: list[Recording]) -> Finding:
+    anchor = before or after
+    assert anchor is not None
+    media = _media(anchor.recording, start, start) if before else _media(anchor.recording, end, end)
+    seconds = (end - start).total_seconds()
+    return profile.finding(
+        "video.coverage_gap", session_id=session_id, camera=camera, file=anchor.recording.file,
+        start=start, end=end,
+        evidence={"gap_start": clock(start), "gap_end": clock(end), **_durations(seconds),
+                  "file_before": before.recording.file if before else None,
+                  "file_after": after.recording.file if after else None,
+                  "unusable_files": _claimed(recordings, start, end), **media})
+
+
+def overlaps(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
+    """video.overlap: two files of one camera claiming the same wall-clock time beyond the tolerance."""
+    skipped = _not_probed(data, OVERLAP_RULES)
+    if skipped:
+        yield from skipped
+        return
+    tol = float(profile.threshold("video_gap_tolerance_s"))
+    for camera, group in sorted(by_camera(recordings_of(data)).items(), key=lambda kv: kv[0] or ""):
+        if camera is None:
+            continue  # files of unknown cameras may be different cameras: never compared
+        latest: Recording | None = None
+        for r in group:
+            if not r.usable or r.start is None or r.end is None:
+                continue
+            if latest is not None and latest.end is not None:
+                end = min(latest.end, r.end)
+                seconds = (end - r.start).total_seconds()
+                if seconds > tol:
+                    yield profile.finding(
+                        "video.overlap", file=r.file, camera=camera,
+                        session_id=session_at(data, camera, r.start, end), start=r.start, end=end,
+                        evidence={"other_file": latest.file, "from": clock(r.start), "to": clock(end),
+                                  **_durations(seconds), **_media(r, r.start, end),
+                                  "other_media_start_s": round((r.start - latest.start).total_seconds(), 3)
+                                  if latest.start else None})
+            if latest is None or (latest.end is not None and r.end > latest.end):
+                latest = r
+
+
+def unrecorded_events(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
+    """time.event_unrecorded: a log event inside its session's window when no camera of the session's room
+    has footage. Sessions with no recording at all are reported once, as video.missing, not per event."""
+    skipped = _not_probed(data, EVENT_RULES)
+    if skipped:
+        yield from skipped
+        return
+    tol = float(profile.threshold("video_gap_tolerance_s"))
+    spans = camera_spans(recordings_of(data), tol)
+    sessions = {s.session_id: s for s in audited_sessions(data)}
+    table = data.table("events")
+    file = table.file if table else "events.csv"
+    for r in data.records("events"):
+        session = sessions.get(r["session_id"] or "")
+        when = r["time"]
+        if session is None or when is None or session.window is None:
+            continue
+        if not (session.window[0] <= when <= session.window[1]):
+            continue  # events outside the session are time.event_outside_session's concern
+        cameras, _ = cameras_for(data, session, spans)
+        own = [s for c in cameras for s in spans.get(c, [])]
+        if not any(s.start < session.window[1] and s.end > session.window[0] for s in own):
+            continue  # reported as video.missing
+        if any(s.start <= when <= s.end for s in own):
+            continue
+        yield profile.finding(
+            "time.event_unrecorded", session_id=session.session_id, id_number=r["id_number"] or None,
+            table="events", file=file, row=r.line, start=when, end=when,
+            evidence={"event": r["event"], "time": clock(when), "room": session.room or "",
+                      "cameras": ", ".join(cameras)})
