@@ -188,6 +188,33 @@ def audits(db: str | None) -> None:
         click.echo(f"#{audit_id:<5} {started or '':<32} {centre or '-':<12} {count:>6} finding(s)  {path}")
 
 
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file, in a list.")
+@click.option("--timezone", default="Asia/Shanghai", show_default=True,
+              help="Time zone of the times in file names (creation_time tags are UTC).")
+def probe(files: tuple[Path, ...], as_json: bool, timezone: str) -> None:
+    """Show each recording's timeline: wall-clock span and its source, media duration from packet
+    timestamps, codec, resolution, frame rate (variable or not), GOP and timestamp discontinuities."""
+    import json
+    from zoneinfo import ZoneInfoNotFoundError
+
+    from .video import describe
+
+    try:
+        recordings = describe.probe_files(list(files), timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(f"unknown time zone {timezone!r}; use an IANA name such as Asia/Shanghai",
+                                 param_hint="--timezone") from None
+    except ExamAuditError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        click.echo(json.dumps([describe.as_json(r) for r in recordings], ensure_ascii=False, indent=2))
+        return
+    for r in recordings:
+        click.echo("\n".join(describe.as_text(r)))
+
+
 @main.group()
 def fixtures() -> None:
     """Synthetic archives with known, injected defects (for tests, demos and self-checks)."""

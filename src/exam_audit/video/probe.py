@@ -8,6 +8,7 @@ fastest (benchmarks/probe_speed.py).
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -20,7 +21,7 @@ from typing import Any
 from .tools import tool
 
 # Bump when what probe() measures changes: cached probes of an older version are measured again.
-PROBE_VERSION = 2
+PROBE_VERSION = 3
 
 # A forward step is recorded as a discontinuity when the time it skips (step minus the usual frame step)
 # exceeds both of these; the profile's tolerance then decides what is reported. Frame-rate changes and a
@@ -31,6 +32,8 @@ JUMP_FLOOR_STEPS = 2.0
 # Steps further than this from the usual frame step mark a variable frame rate (timebase rounding is less).
 VFR_RELATIVE = 0.1
 VFR_SHARE = 0.01  # ... when more than this share of steps are such
+
+_CONTEXT = re.compile(r"^\[[^\]]* @ 0x[0-9a-f]+\]\s*")  # "[mov,mp4,... @ 0x55d6...] " before a message
 
 _ENTRIES = ("format=format_name,duration:format_tags=creation_time:"
             "stream=codec_name,width,height,r_frame_rate,avg_frame_rate,nb_frames:stream_tags=creation_time:"
@@ -136,7 +139,7 @@ def probe(path: Path) -> MediaProbe:
 
 def _reason(stderr: list[str], path: Path) -> str:
     """ffprobe's distinct error lines, without the path it prefixes them with."""
-    lines = dict.fromkeys(line.replace(f"{path}: ", "").strip() for line in stderr if line.strip())
+    lines = dict.fromkeys(_CONTEXT.sub("", line.replace(f"{path}: ", "")).strip() for line in stderr if line.strip())
     return "; ".join(lines)[:300] or "unreadable"
 
 
@@ -201,12 +204,13 @@ def _timeline(packets: list[_Packet]) -> dict[str, Any]:
             regular.append(step)
     last = packets[-1].duration or usual
     duration = max(times) - times[0] + last
+    recorded = duration - sum(d.delta_s for d in breaks if d.kind == "jump")  # the frame rate ignores pauses
     odd = sum(1 for s in regular if abs(s - usual) > VFR_RELATIVE * usual)
     keys = [t for p, t in zip(packets, times, strict=True) if p.key]
     gops = [b - a for a, b in pairwise(keys) if b > a]
     return dict(
         start_s=start, duration_s=round(duration, 6), frames=len(packets), keyframes=len(keys),
-        mean_fps=len(packets) / duration if duration > 0 else None,
+        mean_fps=len(packets) / recorded if recorded > 0 else None,
         vfr=bool(regular) and odd > VFR_SHARE * len(regular),
         min_fps=round(1 / max(regular), 3) if regular else None,
         max_fps=round(1 / min(regular), 3) if regular else None,

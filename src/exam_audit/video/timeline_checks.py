@@ -47,12 +47,12 @@ def clock(t: datetime | None) -> str:
 
 def duration_text(seconds: float) -> str:
     h, m, s = _hms(seconds)
-    return f"{h} h {m:02d} min {s:02d} s" if h else f"{m} min {s:02d} s"
+    return f"{h} h {m:02d} min {s:02d} s" if h else f"{m} min {s:02d} s" if m else f"{s} s"
 
 
 def duration_zh(seconds: float) -> str:
     h, m, s = _hms(seconds)
-    return f"{h}小时{m:02d}分{s:02d}秒" if h else f"{m}分{s:02d}秒"
+    return f"{h}小时{m:02d}分{s:02d}秒" if h else f"{m}分{s:02d}秒" if m else f"{s}秒"
 
 
 def _hms(seconds: float) -> tuple[int, int, int]:
