@@ -6,8 +6,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import requires_ffmpeg
 
+from conftest import requires_ffmpeg
 from exam_audit.video import measure as measure_module
 from exam_audit.video.measure import measure
 from exam_audit.video.probe import PROBE_VERSION, MediaProbe, parse_compact, probe

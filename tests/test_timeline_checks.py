@@ -109,7 +109,8 @@ def test_trust_order_manifest_then_name_then_tag():
 
 def test_uncovered_joins_spans_within_tolerance():
     r = recording(T0)
-    spans = [Span(T0, T0 + timedelta(minutes=30), r), Span(T0 + timedelta(minutes=30, seconds=3), T0 + timedelta(hours=1), r)]
+    spans = [Span(T0, T0 + timedelta(minutes=30), r),
+             Span(T0 + timedelta(minutes=30, seconds=3), T0 + timedelta(hours=1), r)]
     window = (T0, T0 + timedelta(hours=1))
     assert uncovered(window, spans, 5) == []
     spans[1] = Span(T0 + timedelta(minutes=40), T0 + timedelta(hours=1), r)

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import requires_ffmpeg
 
+from conftest import requires_ffmpeg
 from exam_audit.fixtures import FixtureSpec, compare, load_truth, make_archive
 from exam_audit.fixtures.registry import DEFECTS
 from exam_audit.video import measure as measure_module
