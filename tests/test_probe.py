@@ -90,6 +90,13 @@ def test_real_file_broken_files_and_non_video(tmp_path: Path):
     cut.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
     broken = probe(cut)
     assert not broken.ok and "moov atom not found" in (broken.error or "")
+    indexed = tmp_path / "indexed.mp4"  # the index first (faststart): a cut file still opens
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(good), "-c", "copy", "-movflags", "+faststart", str(indexed)],
+                   check=True)
+    cut.write_bytes(indexed.read_bytes()[: indexed.stat().st_size // 2])
+    partial = probe(cut)
+    assert not partial.ok and partial.error.startswith("truncated:") and "partial file" in partial.error
+    assert 0 < partial.duration_s < 10
     text = tmp_path / "notes.mp4"
     text.write_text("not a video", encoding="utf-8")
     assert not probe(text).ok

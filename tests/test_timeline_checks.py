@@ -15,7 +15,7 @@ from exam_audit.findings import Finding, NotRun
 from exam_audit.profile import Profile
 from exam_audit.records.tables import Record, Table
 from exam_audit.video import timeline_checks as checks
-from exam_audit.video.placement import ManifestEntry, parse_name, place
+from exam_audit.video.placement import ManifestEntry, manifest_of, parse_name, place
 from exam_audit.video.probe import Discontinuity, MediaProbe
 from exam_audit.video.timeline import Span, uncovered
 
@@ -105,6 +105,15 @@ def test_trust_order_manifest_then_name_then_tag():
     listed = recording(T0, manifest=entry)
     assert (listed.start_source, listed.camera, listed.start) == ("manifest", "CH09", entry.start)
     assert place("recordings/clip.mp4", media(), (), TZ).start is None
+
+
+def test_manifest_rows_are_keyed_by_archive_path_and_place_the_file():
+    data = archive_data([])
+    data.tables["recordings"] = table("recordings", [
+        {"file": "cam1\\clip.mp4", "camera": "CH01", "start": T0, "session_id": "S1"}])
+    entry = manifest_of(data)["recordings/cam1/clip.mp4"]
+    r = place("recordings/cam1/clip.mp4", media(created=T0 + timedelta(hours=8)), (), TZ, entry)
+    assert (r.start, r.start_source, r.camera, r.session_id) == (T0, "manifest", "CH01", "S1")
 
 
 def test_uncovered_joins_spans_within_tolerance():
@@ -217,6 +226,16 @@ def test_below_spec_once_per_camera():
     assert rules(findings) == ["video.below_spec"] and findings[0].evidence["files_below"] == 3
     sharp = [recording(r.start, r.probe.duration_s, height=720, fps=25) for r in recs]
     assert run(checks.recording_files, archive_data(sharp), default) == []
+
+
+def test_manifest_and_tag_disagreeing_is_a_mismatch(profile: Profile):
+    recs = full_cover()
+    entry = ManifestEntry(recs[0].file, "CH01", recs[0].start + timedelta(minutes=30), "S1", 2)
+    recs[0] = recording(recs[0].start, manifest=entry)
+    findings = run(checks.recording_files, archive_data(recs), profile)
+    assert sorted((f.evidence["source_a"], f.evidence["source_b"]) for f in findings) == [
+        ("manifest", "creation_time"), ("manifest", "filename")]
+    assert all(f.session_id == "S1" for f in findings)
 
 
 def test_recording_with_no_known_time(profile: Profile):

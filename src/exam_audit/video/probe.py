@@ -173,8 +173,8 @@ def parse_compact(path: str, lines: Iterable[str], stderr: list[str] | None = No
     truncated = expected is not None and len(packets) < expected
     error = None
     if truncated:
-        last = stderr[-1] if stderr else "end of file"
-        error = f"truncated: {len(packets)} of {expected} video packets readable ({last})"
+        why = _reason(stderr, Path(path)) if stderr else "end of file"
+        error = f"truncated: {len(packets)} of {expected} video packets readable ({why})"
     return MediaProbe(ok=not truncated, error=error, **meta, **_timeline(timed))
 
 
