@@ -161,7 +161,8 @@ def _below_spec(profile: Profile, recordings: list[Recording]) -> Iterator[Findi
             first = low[0]
             yield profile.finding(
                 "video.below_spec", file=first.file, camera=camera, start=first.start, end=first.end,
-                evidence={"width": first.probe.width, "height": first.probe.height,
+                evidence={"camera_label": camera or "unknown camera", "camera_label_zh": camera or "未知摄像头",
+                          "width": first.probe.width, "height": first.probe.height,
                           "fps": round(first.probe.mean_fps or 0, 2), "min_height": _plain(min_height),
                           "min_fps": _plain(min_fps), "files_below": len(low), "files": len(files),
                           "media_start_s": 0.0, "media_end_s": first.probe.duration_s})
