@@ -132,3 +132,22 @@ def test_measure_probes_each_content_once(tmp_path: Path, monkeypatch: pytest.Mo
     second = measure([a, b], cache=cache)
     assert calls == [a]  # b has a's sha256: its probe comes from the cache
     assert second[1].cached and second[1].probe.path == str(b) and first[0].sha256 == second[1].sha256
+
+
+def test_without_ffprobe_recordings_are_hashed_and_video_rules_not_run(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch):
+    from exam_audit.audit import AuditOptions, audit_archive
+    from exam_audit.errors import ToolMissingError
+    from exam_audit.video import stage
+
+    def missing(name: str) -> str:
+        raise ToolMissingError(f"{name} was not found", "install ffmpeg")
+
+    (tmp_path / "recordings").mkdir()
+    (tmp_path / "recordings" / "CH01_20260526082800_20260526092800.mp4").write_bytes(b"bytes")
+    monkeypatch.setattr(stage, "tool", missing)
+    result = audit_archive(tmp_path, AuditOptions())
+    assert all(len(f.sha256) == 64 for f in result.files)
+    status = {c.rule: c for c in result.checks}
+    assert status["video.unreadable"].status == "not_run" and "ffprobe" in status["video.unreadable"].reason
+    assert not [f for f in result.findings if f.rule.startswith("video.")]

@@ -115,6 +115,8 @@ def _unmet(check: Check, data: ArchiveData) -> tuple[str, list[str]] | None:
         reasons.append(" and ".join(f"{n}.csv" for n in check.needs_any) + " absent or unreadable")
     if check.needs_recordings and not data.archive.recordings:
         reasons.append("no recordings under recordings/")
+    elif check.needs_recordings and data.media.get("unavailable"):
+        reasons.append(data.media["unavailable"])  # e.g. ffprobe missing: nothing was measured
     return ("; ".join(reasons), absent) if reasons else None
 
 
