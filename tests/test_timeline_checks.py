@@ -212,6 +212,13 @@ def test_timestamp_mismatch_names_both_values(profile: Profile):
     assert run(checks.recording_files, archive_data(recs), profile) == []
 
 
+def test_same_offset_on_every_file_of_a_camera_is_one_systematic_finding(profile: Profile):
+    recs = [recording(r.start, r.probe.duration_s, created=r.start + timedelta(hours=8)) for r in full_cover()]
+    (f,) = run(checks.recording_files, archive_data(recs), profile)
+    assert f.rule == "video.timestamp_mismatch" and f.evidence["systematic"] and f.severity == "low"
+    assert "all 3 files" in f.message and f.evidence["files"] == 3
+
+
 def test_file_shorter_than_its_name_says_is_a_mismatch(profile: Profile):
     r = recording(T0, 3600)
     short = place(r.file, media(3000, created=T0), (), TZ)

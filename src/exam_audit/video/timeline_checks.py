@@ -7,6 +7,7 @@ Plain functions of ``ArchiveData`` (``media["recordings"]``, filled by the media
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..archive import ArchiveData
@@ -29,6 +30,9 @@ FILE_RULES = ("video.unreadable", "video.internal_gap", "video.timestamp_mismatc
 COVERAGE_RULES = ("video.missing", "video.coverage_gap")
 OVERLAP_RULES = ("video.overlap",)
 EVENT_RULES = ("time.event_unrecorded",)
+
+# this many files of one camera, all off by the same amount, make one systematic mismatch
+SYSTEMATIC_MIN_FILES = 3
 
 SOURCE_ZH = {"manifest": "录像清单", "filename": "文件名", "creation_time": "容器创建时间标签",
              "filename end": "文件名结束时间", "start + media duration": "开始时间+媒体时长"}
@@ -95,7 +99,7 @@ def recording_files(data: ArchiveData, profile: Profile) -> Iterator[Finding | N
             yield profile.finding("video.time_unknown", file=r.file, camera=r.camera,
                                   evidence={"media_start_s": 0.0, "media_end_s": r.probe.duration_s})
         yield from _internal_gaps(data, profile, r, gap_tol)
-        yield from _mismatches(data, profile, r, time_tol)
+    yield from _mismatches(data, profile, [r for r in recordings if r.probe.ok], time_tol)
     yield from _below_spec(profile, recordings)
 
 
@@ -122,27 +126,61 @@ def _internal_gaps(data: ArchiveData, profile: Profile, r: Recording, tolerance_
                       "tolerance_s": tolerance_s})
 
 
-def _mismatches(data: ArchiveData, profile: Profile, r: Recording, tolerance_s: float) -> Iterator[Finding]:
-    pairs: list[tuple[str, datetime, str, datetime]] = []
+@dataclass(frozen=True)
+class _Disagreement:
+    recording: Recording
+    source_a: str
+    value_a: datetime
+    source_b: str
+    value_b: datetime
+
+    @property
+    def seconds(self) -> float:
+        return (self.value_b - self.value_a).total_seconds()
+
+
+def _disagreements(r: Recording, tolerance_s: float) -> list[_Disagreement]:
+    """Every source that disagrees with the one the placement used, and a name end that disagrees with
+    the named start plus the media duration."""
+    out: list[_Disagreement] = []
     if r.start_source and r.start:
-        pairs += [(r.start_source, r.start, source, value) for source, value in r.claims.items()
-                  if source != r.start_source]
+        out += [_Disagreement(r, r.start_source, r.start, source, value) for source, value in r.claims.items()
+                if source != r.start_source]
     named_start = r.claims.get("filename")
     if r.name_end and named_start and r.probe.duration_s is not None:
-        pairs.append(("filename end", r.name_end, "start + media duration",
-                      named_start + timedelta(seconds=r.probe.duration_s)))
-    for source_a, value_a, source_b, value_b in pairs:
-        difference = (value_b - value_a).total_seconds()
-        if abs(difference) <= tolerance_s:
-            continue
-        yield profile.finding(
-            "video.timestamp_mismatch", file=r.file, camera=r.camera,
-            session_id=r.session_id or session_at(data, r.camera, r.start, r.end), start=r.start, end=r.end,
-            evidence={"source_a": source_a, "source_a_zh": SOURCE_ZH[source_a], "value_a": clock(value_a),
-                      "source_b": source_b, "source_b_zh": SOURCE_ZH[source_b], "value_b": clock(value_b),
-                      **_durations(difference, "difference"),
-                      "tolerance_s": tolerance_s, "used": r.start_source,
-                      "media_start_s": 0.0, "media_end_s": r.probe.duration_s})
+        out.append(_Disagreement(r, "filename end", r.name_end, "start + media duration",
+                                 named_start + timedelta(seconds=r.probe.duration_s)))
+    return [d for d in out if abs(d.seconds) > tolerance_s]
+
+
+def _mismatches(data: ArchiveData, profile: Profile, recordings: list[Recording],
+                tolerance_s: float) -> Iterator[Finding]:
+    """video.timestamp_mismatch per file; but when every file of a camera is off by the same amount
+    between the same two sources (a recorder that writes local time as UTC, tags stamped at export),
+    that is one systematic finding for the camera, not one per file."""
+    groups: dict[tuple[str | None, str, str], list[_Disagreement]] = {}
+    for r in recordings:
+        for d in _disagreements(r, tolerance_s):
+            groups.setdefault((r.camera, d.source_a, d.source_b), []).append(d)
+    for (camera, source_a, source_b), found in groups.items():
+        same_camera = [r for r in recordings if r.camera == camera and r.probe.ok]
+        offsets = sorted(d.seconds for d in found)
+        systematic = (camera is not None and len(found) >= SYSTEMATIC_MIN_FILES and len(found) == len(same_camera)
+                      and offsets[-1] - offsets[0] <= tolerance_s)
+        for d in found[:1] if systematic else found:
+            r = d.recording
+            yield profile.finding(
+                "video.timestamp_mismatch", variant="systematic" if systematic else None, file=r.file,
+                camera=r.camera, session_id=None if systematic else r.session_id or session_at(
+                    data, r.camera, r.start, r.end), start=r.start, end=r.end,
+                evidence={"source_a": source_a, "source_a_zh": SOURCE_ZH[source_a], "value_a": clock(d.value_a),
+                          "source_b": source_b, "source_b_zh": SOURCE_ZH[source_b], "value_b": clock(d.value_b),
+                          **_durations(d.seconds, "difference"), "tolerance_s": tolerance_s,
+                          "used": r.start_source, "systematic": systematic, "files": len(found),
+                          "scope": f"; all {len(found)} files of this camera are off by the same amount"
+                          if systematic else "",
+                          "scope_zh": f"；该摄像头全部 {len(found)} 个文件偏差相同" if systematic else "",
+                          "media_start_s": 0.0, "media_end_s": r.probe.duration_s})
 
 
 def _below_spec(profile: Profile, recordings: list[Recording]) -> Iterator[Finding]:
