@@ -16,10 +16,10 @@ STREAM = "stream|codec_name=h264|width=160|height=90|r_frame_rate=1/1|avg_frame_
 FORMAT = "format|format_name=mov,mp4|duration=10|tag:creation_time=2026-05-26T00:28:00.000000Z"
 
 
-def compact(times: list[float], step: float = 1.0, nb_frames: int | None = None, gop: int = 2) -> list[str]:
+def compact(times: list[float], step: float = 1.0, nb_frames: int | None = None, gop: int = 2) -> str:
     lines = [f"packet|pts_time={t:.6f}|dts_time={t:.6f}|duration_time={step:.6f}|flags={'K' if i % gop == 0 else '_'}_"
              for i, t in enumerate(times)]
-    return [*lines, STREAM.format(n=nb_frames if nb_frames is not None else len(times)), FORMAT]
+    return "\n".join([*lines, STREAM.format(n=nb_frames if nb_frames is not None else len(times)), FORMAT])
 
 
 def test_continuous_packets_give_duration_gop_and_no_discontinuity():
@@ -50,9 +50,9 @@ def test_frame_rate_change_is_not_a_gap():
 
 
 def test_no_video_stream_and_no_packets_and_truncation_are_unreadable():
-    no_stream = parse_compact("a.m4a", [FORMAT])
+    no_stream = parse_compact("a.m4a", FORMAT)
     assert not no_stream.ok and no_stream.error == "no video stream"
-    no_packets = parse_compact("x.mp4", [STREAM.format(n=0), FORMAT])
+    no_packets = parse_compact("x.mp4", STREAM.format(n=0) + "\n" + FORMAT)
     assert not no_packets.ok and "no video packets" in (no_packets.error or "")
     truncated = parse_compact("x.mp4", compact([0.0, 1.0, 2.0], nb_frames=10))
     assert not truncated.ok and "3 of 10" in (truncated.error or "") and truncated.duration_s == 3.0

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from itertools import pairwise
@@ -21,7 +20,7 @@ from typing import Any
 from .tools import tool
 
 # Bump when what probe() measures changes: cached probes of an older version are measured again.
-PROBE_VERSION = 3
+PROBE_VERSION = 4
 
 # A forward step is recorded as a discontinuity when the time it skips (step minus the usual frame step)
 # exceeds both of these; the profile's tolerance then decides what is reported. Frame-rate changes and a
@@ -89,14 +88,6 @@ class MediaProbe:
         return cls(**d)
 
 
-@dataclass
-class _Packet:
-    pts: float | None
-    dts: float | None
-    duration: float | None
-    key: bool
-
-
 def _rate(text: str | None) -> float | None:
     if not text or text in ("0/0", "N/A"):
         return None
@@ -109,11 +100,9 @@ def _rate(text: str | None) -> float | None:
 
 
 def _number(text: str | None) -> float | None:
-    if not text or text == "N/A":
-        return None
     try:
-        return float(text)
-    except ValueError:
+        return float(text)  # type: ignore[arg-type]
+    except (TypeError, ValueError):  # None, "", "N/A"
         return None
 
 
@@ -134,7 +123,7 @@ def probe(path: Path) -> MediaProbe:
     stderr = run.stderr.decode("utf-8", "replace").strip().splitlines()
     if run.returncode != 0:
         return MediaProbe(str(path), ok=False, error=_reason(stderr, path))
-    return parse_compact(str(path), run.stdout.decode("utf-8", "replace").splitlines(), stderr)
+    return parse_compact(str(path), run.stdout.decode("utf-8", "replace"), stderr)
 
 
 def _reason(stderr: list[str], path: Path) -> str:
@@ -143,30 +132,29 @@ def _reason(stderr: list[str], path: Path) -> str:
     return "; ".join(lines)[:300] or "unreadable"
 
 
-def parse_compact(path: str, lines: Iterable[str], stderr: list[str] | None = None) -> MediaProbe:
+# The packet fields come in the order -show_entries names them. One regular expression over the whole
+# output is several times faster than splitting 15,000 lines field by field (measured).
+_PACKET = re.compile(r"^packet\|pts_time=([^|\n]*)\|dts_time=([^|\n]*)\|duration_time=([^|\n]*)\|flags=(.)", re.M)
+_SECTION = re.compile(r"^(stream|format)\|(.*)$", re.M)
+
+
+def parse_compact(path: str, text: str, stderr: list[str] | None = None) -> MediaProbe:
     """A MediaProbe from ffprobe's compact output (packet, stream and format sections)."""
-    packets: list[_Packet] = []
-    stream: dict[str, str] | None = None
-    fmt: dict[str, str] = {}
-    for line in lines:
-        section, _, rest = line.partition("|")
-        if section == "packet":
-            # the order of packet fields is fixed by -show_entries: pts_time, dts_time, duration_time, flags
-            values = [kv.partition("=")[2] for kv in rest.split("|")]
-            if len(values) >= 4:
-                packets.append(_Packet(_number(values[0]), _number(values[1]), _number(values[2]),
-                                       values[3].startswith("K")))
-        elif section == "stream":
-            stream = dict(kv.partition("=")[::2] for kv in rest.split("|"))
-        elif section == "format":
-            fmt = dict(kv.partition("=")[::2] for kv in rest.split("|"))
+    sections: dict[str, dict[str, str]] = {}
+    for name, rest in _SECTION.findall(text):
+        sections[name] = dict(kv.partition("=")[::2] for kv in rest.split("|"))
+    stream, fmt = sections.get("stream"), sections.get("format", {})
     if stream is None:
         return MediaProbe(path, ok=False, error="no video stream", container=fmt.get("format_name"))
     created = fmt.get("tag:creation_time") or stream.get("tag:creation_time")
     meta = dict(path=path, container=fmt.get("format_name"), codec=stream.get("codec_name"),
                 width=_int(stream.get("width")), height=_int(stream.get("height")),
                 nominal_fps=_rate(stream.get("r_frame_rate")), creation_time=_parse_time(created))
-    timed = [p for p in packets if p.pts is not None or p.dts is not None]
+    packets = _PACKET.findall(text)
+    # decode timestamps carry the order (B-frames reorder presentation timestamps); pts where dts is absent
+    timed = [(dts if dts is not None else pts, pts, dur, flag == "K")
+             for pts, dts, dur, flag in ((_number(a), _number(b), c, d) for a, b, c, d in packets)
+             if pts is not None or dts is not None]
     if not timed:
         return MediaProbe(ok=False, error="no video packets (truncated or empty file)", **meta)
     expected = _int(stream.get("nb_frames"))
@@ -178,35 +166,37 @@ def parse_compact(path: str, lines: Iterable[str], stderr: list[str] | None = No
     return MediaProbe(ok=not truncated, error=error, **meta, **_timeline(timed))
 
 
-def _timeline(packets: list[_Packet]) -> dict[str, Any]:
-    """Duration, frame rates, GOP and discontinuities from packets in decode order.
+def _timeline(packets: list[tuple[float, float | None, str, bool]]) -> dict[str, Any]:
+    """Duration, frame rates, GOP and discontinuities from (time, pts, duration, key) in decode order.
 
-    Decode timestamps carry the order (presentation timestamps are reordered by B-frames); a packet
-    without one uses its presentation timestamp. The duration is the sum of the packets' durations, i.e.
-    last decode time - first decode time + the last packet's duration: on variable-frame-rate footage it
-    stays right where the presentation span shifts with the reorder delay.
+    The duration is the sum of the packets' durations, i.e. last decode time - first decode time + the
+    last packet's duration: on variable-frame-rate footage it stays right where the presentation span
+    shifts with the reorder delay.
     """
-    times = [p.dts if p.dts is not None else p.pts for p in packets]
+    times = [p[0] for p in packets]
     steps = [b - a for a, b in pairwise(times)]
     forward = [s for s in steps if s > 0]
     usual = median(forward) if forward else 0.0
     floor = max(JUMP_FLOOR_S, JUMP_FLOOR_STEPS * usual)
-    start = min(p.pts if p.pts is not None else t for p, t in zip(packets, times, strict=True))
+    start = min(p[1] if p[1] is not None else p[0] for p in packets)
     breaks: list[Discontinuity] = []
     regular: list[float] = []
+    first = times[0]
     for i, step in enumerate(steps):
-        at, resume = round(times[i] - times[0], 6), round(times[i + 1] - times[0], 6)
+        if 0 < step <= usual + floor:
+            regular.append(step)
+            continue
+        at, resume = round(times[i] - first, 6), round(times[i + 1] - first, 6)
         if step <= 0:
             breaks.append(Discontinuity(at, "repeat" if step == 0 else "backwards", round(step, 6), resume))
-        elif step - usual > floor:
-            breaks.append(Discontinuity(at, "jump", round(step - usual, 6), resume))
         else:
-            regular.append(step)
-    last = packets[-1].duration or usual
-    duration = max(times) - times[0] + last
+            breaks.append(Discontinuity(at, "jump", round(step - usual, 6), resume))
+    last = _number(packets[-1][2]) or usual
+    duration = max(times) - first + last
     recorded = duration - sum(d.delta_s for d in breaks if d.kind == "jump")  # the frame rate ignores pauses
-    odd = sum(1 for s in regular if abs(s - usual) > VFR_RELATIVE * usual)
-    keys = [t for p, t in zip(packets, times, strict=True) if p.key]
+    low, high = usual * (1 - VFR_RELATIVE), usual * (1 + VFR_RELATIVE)
+    odd = sum(1 for s in regular if not low <= s <= high)
+    keys = [p[0] for p in packets if p[3]]
     gops = [b - a for a, b in pairwise(keys) if b > a]
     return dict(
         start_s=start, duration_s=round(duration, 6), frames=len(packets), keyframes=len(keys),
