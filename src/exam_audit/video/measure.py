@@ -50,7 +50,12 @@ def measure(paths: Sequence[Path], *, workers: int = 2, cache: ProbeCache | None
         known = _lookup(cache, digest)
         if known is not None:
             return Measured(path, digest, replace(known, path=str(path)), cached=True)
-        return Measured(path, digest, probe(path))
+        try:
+            return Measured(path, digest, probe(path))
+        except Exception as exc:  # a defect in exam-audit must not stop the audit of the other files
+            log.exception("probing %s failed", path)
+            return Measured(path, digest, MediaProbe(str(path), ok=False,
+                                                     error=f"exam-audit could not probe it ({type(exc).__name__})"))
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         results = list(pool.map(one, paths))
