@@ -8,6 +8,7 @@ unplaced files cover nothing (nobody can watch them at a known time).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -97,46 +98,45 @@ def audited_sessions(data: ArchiveData) -> list[Session]:
                   key=lambda s: (s.start, s.session_id))
 
 
-def stations_of(data: ArchiveData, session_id: str) -> set[str]:
-    return {r["station"] for table in ("assignments", "events") for r in data.records(table)
-            if r["session_id"] == session_id and r["station"]}
+class Schedule:
+    """The audited sessions and the cameras each needs, worked out once for a check."""
 
+    def __init__(self, data: ArchiveData) -> None:
+        self.data = data
+        self.sessions = audited_sessions(data)
+        stations: dict[str, set[str]] = defaultdict(set)
+        for table in ("assignments", "events"):
+            for r in data.records(table):
+                if r["session_id"] and r["station"]:
+                    stations[r["session_id"]].add(r["station"])
+        cameras = data.centre.cameras.values()
+        # cameras centre.toml assigns to the session's room or to one of its stations
+        self.required = {s.session_id: sorted(c.id for c in cameras if (c.room and c.room == s.room)
+                                              or (c.station and c.station in stations[s.session_id]))
+                         for s in self.sessions}
 
-def required_cameras(data: ArchiveData, session: Session) -> list[str]:
-    """Cameras centre.toml assigns to the session's room or to one of its stations."""
-    stations = stations_of(data, session.session_id)
-    return sorted(c.id for c in data.centre.cameras.values()
-                  if (c.room and c.room == session.room) or (c.station and c.station in stations))
+    def cameras_for(self, session: Session, spans: dict[str | None, list[Span]]) -> tuple[list[str], bool]:
+        """The cameras that must film ``session``, and whether they come from centre.toml.
 
+        Without a camera configured for its room or stations, the cameras no centre.toml entry claims are
+        matched to the session by time alone: those with footage inside its window.
+        """
+        required = self.required[session.session_id]
+        if required:
+            return required, True
+        start, end = session.window or (session.start, session.end)
+        matched = sorted(c for c, group in spans.items()
+                         if c is not None and c not in self.data.centre.cameras
+                         and any(s.start < end and s.end > start for s in group))
+        return matched, False
 
-def cameras_for(data: ArchiveData, session: Session, spans: dict[str | None, list[Span]]) -> tuple[list[str], bool]:
-    """The cameras that must film ``session``, and whether they come from centre.toml.
-
-    Without a camera configured for its room or stations, the cameras no centre.toml entry claims are
-    matched to the session by time alone: those with footage inside its window.
-    """
-    required = required_cameras(data, session)
-    if required:
-        return required, True
-    start, end = session.window or (session.start, session.end)
-    matched = sorted(c for c, group in spans.items()
-                     if c is not None and c not in data.centre.cameras
-                     and any(s.start < end and s.end > start for s in group))
-    return matched, False
-
-
-def session_at(data: ArchiveData, camera: str | None, start: datetime | None, end: datetime | None) -> str | None:
-    """The one session whose window overlaps [start, end] and which ``camera`` films (any session when the
-    camera's room is not configured); None when none or several."""
-    if start is None:
-        return None
-    end = end or start
-    hits = []
-    for s in audited_sessions(data):
-        window = s.window
-        if window is None or not (window[0] <= end and start <= window[1]):
-            continue
-        required = required_cameras(data, s)
-        if not required or camera in required:
-            hits.append(s.session_id)
-    return hits[0] if len(hits) == 1 else None
+    def session_at(self, camera: str | None, start: datetime | None, end: datetime | None) -> str | None:
+        """The one session whose window overlaps [start, end] and which ``camera`` films (any session when
+        no camera is configured for it); None when none or several."""
+        if start is None:
+            return None
+        end = end or start
+        hits = [s.session_id for s in self.sessions
+                if s.window and s.window[0] <= end and start <= s.window[1]
+                and (not self.required[s.session_id] or camera in self.required[s.session_id])]
+        return hits[0] if len(hits) == 1 else None

@@ -6,6 +6,7 @@ Plain functions of ``ArchiveData`` (``media["recordings"]``, filled by the media
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,13 +16,11 @@ from ..findings import Finding, NotRun
 from ..profile import Profile
 from .placement import Recording, by_camera
 from .timeline import (
+    Schedule,
     Span,
-    audited_sessions,
     camera_spans,
-    cameras_for,
     internal_gaps,
     recordings_of,
-    session_at,
     uncovered,
 )
 
@@ -91,36 +90,37 @@ def recording_files(data: ArchiveData, profile: Profile) -> Iterator[Finding | N
     gap_tol = float(profile.threshold("video_gap_tolerance_s"))
     time_tol = float(profile.threshold("video_timestamp_tolerance_s"))
     recordings = recordings_of(data)
+    schedule = Schedule(data)
     for r in recordings:
         if not r.probe.ok:
-            yield _unreadable(data, profile, r)
+            yield _unreadable(schedule, profile, r)
             continue
         if r.start is None:
             yield profile.finding("video.time_unknown", file=r.file, camera=r.camera,
                                   evidence={"media_start_s": 0.0, "media_end_s": r.probe.duration_s})
-        yield from _internal_gaps(data, profile, r, gap_tol)
-    yield from _mismatches(data, profile, [r for r in recordings if r.probe.ok], time_tol)
+        yield from _internal_gaps(schedule, profile, r, gap_tol)
+    yield from _mismatches(schedule, profile, [r for r in recordings if r.probe.ok], time_tol)
     yield from _below_spec(profile, recordings)
 
 
-def _unreadable(data: ArchiveData, profile: Profile, r: Recording) -> Finding:
+def _unreadable(schedule: Schedule, profile: Profile, r: Recording) -> Finding:
     claimed_end = r.name_end or r.end
     return profile.finding(
         "video.unreadable", file=r.file, camera=r.camera,
-        session_id=r.session_id or session_at(data, r.camera, r.start, claimed_end),
+        session_id=r.session_id or schedule.session_at(r.camera, r.start, claimed_end),
         start=r.start, end=claimed_end,
         evidence={"error": r.probe.error or "unreadable",
                   "media_start_s": 0.0, "media_end_s": r.probe.duration_s or 0.0})
 
 
-def _internal_gaps(data: ArchiveData, profile: Profile, r: Recording, tolerance_s: float) -> Iterator[Finding]:
+def _internal_gaps(schedule: Schedule, profile: Profile, r: Recording, tolerance_s: float) -> Iterator[Finding]:
     kinds_zh = {"jump": "时间戳向前跳跃", "repeat": "时间戳重复", "backwards": "时间戳倒退"}
     for d in internal_gaps(r, tolerance_s):
         start, end = r.wall(d.at_s), r.wall(d.resume_s)
         lo, hi = (start, end) if d.kind == "jump" or start is None or end is None else (end, start)
         yield profile.finding(
             "video.internal_gap", file=r.file, camera=r.camera,
-            session_id=r.session_id or session_at(data, r.camera, lo, hi), start=lo, end=hi,
+            session_id=r.session_id or schedule.session_at(r.camera, lo, hi), start=lo, end=hi,
             evidence={"kind": d.kind, "kind_zh": kinds_zh[d.kind], "media_start_s": d.at_s,
                       "media_end_s": d.resume_s, "from": clock(lo), "to": clock(hi), **_durations(d.delta_s, "skipped"),
                       "tolerance_s": tolerance_s})
@@ -153,7 +153,7 @@ def _disagreements(r: Recording, tolerance_s: float) -> list[_Disagreement]:
     return [d for d in out if abs(d.seconds) > tolerance_s]
 
 
-def _mismatches(data: ArchiveData, profile: Profile, recordings: list[Recording],
+def _mismatches(schedule: Schedule, profile: Profile, recordings: list[Recording],
                 tolerance_s: float) -> Iterator[Finding]:
     """video.timestamp_mismatch per file; but when every file of a camera is off by the same amount
     between the same two sources (a recorder that writes local time as UTC, tags stamped at export),
@@ -171,8 +171,8 @@ def _mismatches(data: ArchiveData, profile: Profile, recordings: list[Recording]
             r = d.recording
             yield profile.finding(
                 "video.timestamp_mismatch", variant="systematic" if systematic else None, file=r.file,
-                camera=r.camera, session_id=None if systematic else r.session_id or session_at(
-                    data, r.camera, r.start, r.end), start=r.start, end=r.end,
+                camera=r.camera, session_id=None if systematic else r.session_id or schedule.session_at(
+                    r.camera, r.start, r.end), start=r.start, end=r.end,
                 evidence={"source_a": source_a, "source_a_zh": SOURCE_ZH[source_a], "value_a": clock(d.value_a),
                           "source_b": source_b, "source_b_zh": SOURCE_ZH[source_b], "value_b": clock(d.value_b),
                           **_durations(d.seconds, "difference"), "tolerance_s": tolerance_s,
@@ -217,10 +217,11 @@ def session_coverage(data: ArchiveData, profile: Profile) -> Iterator[Finding | 
     tol = float(profile.threshold("video_gap_tolerance_s"))
     recordings = recordings_of(data)
     spans = camera_spans(recordings, tol)
-    for session in audited_sessions(data):
+    schedule = Schedule(data)
+    for session in schedule.sessions:
         window = session.window
         assert window is not None
-        cameras, configured = cameras_for(data, session, spans)
+        cameras, configured = schedule.cameras_for(session, spans)
         if not cameras:
             yield _missing(profile, session.session_id, session.room, None, window, recordings, configured)
             continue
@@ -277,6 +278,7 @@ def overlaps(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
         yield from skipped
         return
     tol = float(profile.threshold("video_gap_tolerance_s"))
+    schedule = Schedule(data)
     for camera, group in sorted(by_camera(recordings_of(data)).items(), key=lambda kv: kv[0] or ""):
         if camera is None:
             continue  # files of unknown cameras may be different cameras: never compared
@@ -290,13 +292,26 @@ def overlaps(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
                 if seconds > tol:
                     yield profile.finding(
                         "video.overlap", file=r.file, camera=camera,
-                        session_id=session_at(data, camera, r.start, end), start=r.start, end=end,
+                        session_id=schedule.session_at(camera, r.start, end), start=r.start, end=end,
                         evidence={"other_file": latest.file, "from": clock(r.start), "to": clock(end),
                                   **_durations(seconds), **_media(r, r.start, end),
                                   "other_media_start_s": round((r.start - latest.start).total_seconds(), 3)
                                   if latest.start else None})
             if latest is None or (latest.end is not None and r.end > latest.end):
                 latest = r
+
+
+def _merged(spans: list[Span]) -> tuple[list[datetime], list[datetime]]:
+    """Start and end times of the union of ``spans``, in order (for bisection)."""
+    starts: list[datetime] = []
+    ends: list[datetime] = []
+    for span in sorted(spans, key=lambda s: s.start):
+        if ends and span.start <= ends[-1]:
+            ends[-1] = max(ends[-1], span.end)
+        else:
+            starts.append(span.start)
+            ends.append(span.end)
+    return starts, ends
 
 
 def unrecorded_events(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
@@ -308,9 +323,11 @@ def unrecorded_events(data: ArchiveData, profile: Profile) -> Iterator[Finding |
         return
     tol = float(profile.threshold("video_gap_tolerance_s"))
     spans = camera_spans(recordings_of(data), tol)
-    sessions = {s.session_id: s for s in audited_sessions(data)}
+    schedule = Schedule(data)
+    sessions = {s.session_id: s for s in schedule.sessions}
     table = data.table("events")
     file = table.file if table else "events.csv"
+    footage: dict[str, tuple[list[str], list[datetime], list[datetime]]] = {}  # per session, worked out once
     for r in data.records("events"):
         session = sessions.get(r["session_id"] or "")
         when = r["time"]
@@ -318,11 +335,16 @@ def unrecorded_events(data: ArchiveData, profile: Profile) -> Iterator[Finding |
             continue
         if not (session.window[0] <= when <= session.window[1]):
             continue  # events outside the session are time.event_outside_session's concern
-        cameras, _ = cameras_for(data, session, spans)
-        own = [s for c in cameras for s in spans.get(c, [])]
-        if not any(s.start < session.window[1] and s.end > session.window[0] for s in own):
-            continue  # reported as video.missing
-        if any(s.start <= when <= s.end for s in own):
+        if session.session_id not in footage:
+            cameras, _ = schedule.cameras_for(session, spans)
+            starts, ends = _merged([s for c in cameras for s in spans.get(c, [])
+                                    if s.start < session.window[1] and s.end > session.window[0]])
+            footage[session.session_id] = (cameras, starts, ends)
+        cameras, starts, ends = footage[session.session_id]
+        if not starts:
+            continue  # no footage of the session at all: reported once, as video.missing
+        i = bisect_right(starts, when) - 1
+        if i >= 0 and when <= ends[i]:
             continue
         yield profile.finding(
             "time.event_unrecorded", session_id=session.session_id, id_number=r["id_number"] or None,
