@@ -151,3 +151,22 @@ def test_without_ffprobe_recordings_are_hashed_and_video_rules_not_run(tmp_path:
     status = {c.rule: c for c in result.checks}
     assert status["video.unreadable"].status == "not_run" and "ffprobe" in status["video.unreadable"].reason
     assert not [f for f in result.findings if f.rule.startswith("video.")]
+
+
+def test_packets_without_decode_timestamps_are_taken_in_presentation_order():
+    # Matroska with B-frames: the first packets carry no dts; reordered pts are not a discontinuity
+    lines = [f"packet|pts_time={t:.6f}|dts_time={'N/A' if i < 2 else f'{i * 0.1 - 0.2:.6f}'}|duration_time=0.100000"
+             f"|flags={'K' if i == 0 else '_'}_" for i, t in enumerate([0.0, 0.3, 0.1, 0.2, 0.4, 0.5])]
+    p = parse_compact("x.mkv", "\n".join([*lines, STREAM.format(n=6), FORMAT]))
+    assert p.ok and p.discontinuities == () and p.duration_s == pytest.approx(0.6) and not p.vfr
+
+
+@requires_ffmpeg
+@pytest.mark.parametrize("container", ["mkv", "ts"])
+def test_b_frames_in_every_container_are_continuous(tmp_path: Path, container: str):
+    path = tmp_path / f"b.{container}"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=160x90:rate=10", "-t", "10",
+                    "-c:v", "libx264", "-preset", "fast", "-bf", "3", str(path)], check=True)
+    p = probe(path)
+    assert p.ok and p.discontinuities == () and not p.vfr
+    assert p.duration_s == pytest.approx(10.0, abs=0.01)

@@ -20,7 +20,7 @@ from typing import Any
 from .tools import tool
 
 # Bump when what probe() measures changes: cached probes of an older version are measured again.
-PROBE_VERSION = 4
+PROBE_VERSION = 5
 
 # A forward step is recorded as a discontinuity when the time it skips (step minus the usual frame step)
 # exceeds both of these; the profile's tolerance then decides what is reported. Frame-rate changes and a
@@ -150,11 +150,14 @@ def parse_compact(path: str, text: str, stderr: list[str] | None = None) -> Medi
     meta = dict(path=path, container=fmt.get("format_name"), codec=stream.get("codec_name"),
                 width=_int(stream.get("width")), height=_int(stream.get("height")),
                 nominal_fps=_rate(stream.get("r_frame_rate")), creation_time=_parse_time(created))
-    packets = _PACKET.findall(text)
-    # decode timestamps carry the order (B-frames reorder presentation timestamps); pts where dts is absent
-    timed = [(dts if dts is not None else pts, pts, dur, flag == "K")
-             for pts, dts, dur, flag in ((_number(a), _number(b), c, d) for a, b, c, d in packets)
-             if pts is not None or dts is not None]
+    packets = [(_number(pts), _number(dts), dur, flag == "K") for pts, dts, dur, flag in _PACKET.findall(text)]
+    if all(dts is not None for _, dts, _, _ in packets):
+        # decode timestamps carry the order: B-frames reorder presentation timestamps
+        timed = [(dts, pts, dur, key) for pts, dts, dur, key in packets]
+    else:
+        # some containers (Matroska) leave decode timestamps out: presentation order, where only a
+        # repeated timestamp can show (a backwards one is indistinguishable from reordering)
+        timed = sorted((pts, pts, dur, key) for pts, _, dur, key in packets if pts is not None)
     if not timed:
         return MediaProbe(ok=False, error="no video packets (truncated or empty file)", **meta)
     expected = _int(stream.get("nb_frames"))
@@ -166,7 +169,7 @@ def parse_compact(path: str, text: str, stderr: list[str] | None = None) -> Medi
     return MediaProbe(ok=not truncated, error=error, **meta, **_timeline(timed))
 
 
-def _timeline(packets: list[tuple[float, float | None, str, bool]]) -> dict[str, Any]:
+def _timeline(packets: list[tuple[float, Any, str, bool]]) -> dict[str, Any]:
     """Duration, frame rates, GOP and discontinuities from (time, pts, duration, key) in decode order.
 
     The duration is the sum of the packets' durations, i.e. last decode time - first decode time + the
