@@ -13,6 +13,7 @@ wall-clock second. Run by hand:  python benchmarks/probe_speed.py [--runs 7] [--
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import subprocess
 import tempfile
@@ -37,6 +38,17 @@ def plain_ffprobe(path: Path) -> None:
     subprocess.run([tool("ffprobe"), "-v", "error", "-show_packets", str(path)], capture_output=True, check=True)
 
 
+def timed(run) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process and its children) of one call."""
+    def cpu() -> float:
+        own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+    wall, before = time.perf_counter(), cpu()
+    run()
+    return time.perf_counter() - wall, cpu() - before
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
@@ -44,29 +56,26 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = args.file or make_file(Path(tmp))
+        mb = path.stat().st_size / 1e6
         result = probe(path)
         assert result.ok, result.error
-        ours: list[float] = []
-        theirs: list[float] = []
         probe(path)  # warm-up: both then read the file from the page cache
         plain_ffprobe(path)
-        for _ in range(args.runs):
-            t = time.perf_counter()
-            probe(path)
-            ours.append(time.perf_counter() - t)
-            t = time.perf_counter()
-            plain_ffprobe(path)
-            theirs.append(time.perf_counter() - t)
+        pairs = [(timed(lambda: probe(path)), timed(lambda: plain_ffprobe(path))) for _ in range(args.runs)]
+    ours, theirs = [a[0] for a, _ in pairs], [b[0] for _, b in pairs]
+    ours_cpu, theirs_cpu = [a[1] for a, _ in pairs], [b[1] for _, b in pairs]
     ratio = statistics.median(a / b for a, b in zip(ours, theirs, strict=True))
-    mb = path.stat().st_size / 1e6 if path.exists() else float("nan")
+    cpu_ratio = statistics.median(a / b for a, b in zip(ours_cpu, theirs_cpu, strict=True))
     print(f"file: {result.duration_s:.1f} s of {result.codec} {result.width}x{result.height}, "
-          f"{result.frames} packets, GOP {result.keyframe_interval_s} s" + (f", {mb:.0f} MB" if mb == mb else ""))
+          f"{result.frames} packets, GOP {result.keyframe_interval_s} s, {mb:.0f} MB")
     print(f"exam-audit probe        median {statistics.median(ours):.3f} s  (min {min(ours):.3f}, max {max(ours):.3f})")
     print(f"ffprobe -show_packets   median {statistics.median(theirs):.3f} s  "
           f"(min {min(theirs):.3f}, max {max(theirs):.3f})")
     print(f"ratio ours / ffprobe    median of {args.runs} paired runs: {ratio:.2f}  (target <= 1.5)")
+    print(f"CPU seconds (with ffprobe) median ours {statistics.median(ours_cpu):.3f}, ffprobe "
+          f"{statistics.median(theirs_cpu):.3f}, paired ratio {cpu_ratio:.2f}")
     print(f"video probed per wall-clock second: {result.duration_s / statistics.median(ours):.0f} s  "
-          f"(target >= 1000)")
+          f"(target >= 1000); per CPU second: {result.duration_s / statistics.median(ours_cpu):.0f} s")
 
 
 if __name__ == "__main__":

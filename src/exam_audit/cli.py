@@ -264,7 +264,7 @@ def fixtures_defects() -> None:
     from .fixtures import DEFECTS
 
     for name, defect in DEFECTS.items():
-        group = "solo" if defect.solo else "all"
+        group = "solo" if defect.solo else "video" if defect.video else "all"
         click.echo(f"{name:<28} {group:<5} {defect.rule:<36} {defect.description}")
 
 
