@@ -82,7 +82,7 @@ def _media(recording: Recording, start: datetime, end: datetime) -> dict[str, fl
 # -- one file at a time ----------------------------------------------------------------------------------
 
 def recording_files(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
-    """video.unreadable, video.internal_gap, video.timestamp_mismatch and video.below_spec."""
+    """video.unreadable, video.internal_gap, video.timestamp_mismatch, video.below_spec, video.time_unknown."""
     skipped = _not_probed(data, FILE_RULES)
     if skipped:
         yield from skipped
