@@ -182,10 +182,13 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-def hash_files(archive: Archive, workers: int = 2) -> list[ArchiveFile]:
-    """The archive's files with their sha256 (threads: hashlib releases the GIL on large blocks)."""
+def hash_files(archive: Archive, workers: int = 2, skip: frozenset[str] = frozenset()) -> list[ArchiveFile]:
+    """The archive's files with their sha256 (threads: hashlib releases the GIL on large blocks); files of
+    a kind in ``skip`` are left unhashed, for a later stage that reads them anyway."""
 
     def one(f: ArchiveFile) -> ArchiveFile:
+        if f.kind in skip:
+            return f
         try:
             digest = sha256_file(archive.root / f.path)
         except OSError:

@@ -10,7 +10,7 @@ import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ class AuditOptions:
     encoding: str | None = None
     today: date = field(default_factory=date.today)
     workers: int = 2
+    store_url: str | None = None  # the audit store, where the media stage caches probes by sha256
 
 
 @dataclass
@@ -122,6 +123,8 @@ def _unmet(check: Check, data: ArchiveData) -> tuple[str, list[str]] | None:
         reasons.append(" and ".join(f"{n}.csv" for n in check.needs_any) + " absent or unreadable")
     if check.needs_recordings and not data.archive.recordings:
         reasons.append("no recordings under recordings/")
+    elif check.needs_recordings and data.media.get("unavailable"):
+        reasons.append(data.media["unavailable"])  # e.g. ffprobe missing: nothing was measured
     return ("; ".join(reasons), absent) if reasons else None
 
 
@@ -198,12 +201,16 @@ def audit_archive(path: str | Path, options: AuditOptions, profile: Profile | No
         result.finished_at = _now()
         return result
     result.centre_id, result.centre_name = archive.centre.id, archive.centre.name
-    result.files = hash_files(archive, workers=options.workers)
+    # recordings are hashed by the media stage, together with their probe (one read per file)
+    result.files = hash_files(archive, workers=options.workers,
+                              skip=frozenset({"recording"}) if archive.recordings else frozenset())
     data, findings = load_archive(archive, profile, options)
     if archive.recordings:
         from .video.stage import media_stage  # imported here: table-only audits never load OpenCV
 
         findings.extend(media_stage(data, profile, options))
+        digests = data.media.get("sha256", {})
+        result.files = [replace(f, sha256=digests.get(f.path, f.sha256)) for f in result.files]
     statuses, check_findings = run_checks(data, profile)
     result.checks = statuses
     result.summary = summary_of(data, profile, statuses)

@@ -14,6 +14,7 @@ from .archive import ArchiveData
 from .findings import Finding, NotRun
 from .profile import Profile
 from .records import concurrency, planning, practical, roster, scores, staffing, timing, validation
+from .video import timeline_checks as timeline
 
 CheckFunction = Callable[[ArchiveData, Profile], Iterable[Finding | NotRun]]
 
@@ -73,6 +74,16 @@ CHECKS += [
           needs_any=_SESSIONS),
     Check("teaching and examining separated", ("staff.trainer_conflict",), staffing.trainer_conflict,
           needs=("assignments", "staff", "candidates"), needs_any=_SESSIONS),
+]
+
+# Recording timelines (video/timeline_checks.py): read what the media stage measured.
+CHECKS += [
+    Check("recording files", timeline.FILE_RULES, timeline.recording_files, needs_recordings=True),
+    Check("session recording coverage", timeline.COVERAGE_RULES, timeline.session_coverage,
+          needs_any=("sessions", "plan"), needs_recordings=True),
+    Check("recording overlaps", timeline.OVERLAP_RULES, timeline.overlaps, needs_recordings=True),
+    Check("log events on video", timeline.EVENT_RULES, timeline.unrecorded_events, needs=("events",),
+          needs_any=("sessions", "plan"), needs_recordings=True),
 ]
 
 # Rules produced while reading the tables themselves (the loader), always run when a table is present.

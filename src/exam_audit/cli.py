@@ -89,7 +89,7 @@ def audit(archives: tuple[Path, ...], out_dir: Path, db: str | None, profile_pat
         store = Store(database_url(db))
     except ExamAuditError as exc:
         raise _fail(exc) from None
-    options = AuditOptions(profile_path=profile_path, encoding=encoding, workers=workers)
+    options = AuditOptions(profile_path=profile_path, encoding=encoding, workers=workers, store_url=store.url)
     progress = (lambda msg: click.echo(msg, err=True)) if len(archives) > 1 else None
     results = audit_archives(list(archives), options, profile, progress)
 
@@ -196,6 +196,33 @@ def audits(db: str | None) -> None:
         click.echo(f"#{audit_id:<5} {started or '':<32} {centre or '-':<12} {count:>6} finding(s)  {path}")
 
 
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file, in a list.")
+@click.option("--timezone", default="Asia/Shanghai", show_default=True,
+              help="Time zone of the times in file names (creation_time tags are UTC).")
+def probe(files: tuple[Path, ...], as_json: bool, timezone: str) -> None:
+    """Show each recording's timeline: wall-clock span and its source, media duration from packet
+    timestamps, codec, resolution, frame rate (variable or not), GOP and timestamp discontinuities."""
+    import json
+    from zoneinfo import ZoneInfoNotFoundError
+
+    from .video import describe
+
+    try:
+        recordings = describe.probe_files(list(files), timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(f"unknown time zone {timezone!r}; use an IANA name such as Asia/Shanghai",
+                                 param_hint="--timezone") from None
+    except ExamAuditError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        click.echo(json.dumps([describe.as_json(r) for r in recordings], ensure_ascii=False, indent=2))
+        return
+    for r in recordings:
+        click.echo("\n".join(describe.as_text(r)))
+
+
 @main.group()
 def fixtures() -> None:
     """Synthetic archives with known, injected defects (for tests, demos and self-checks)."""
@@ -211,15 +238,16 @@ def fixtures() -> None:
               help="Number of exam sessions.")
 @click.option("--candidates", type=click.IntRange(1, 100000), default=12, show_default=True,
               help="Candidates per session.")
-@click.option("--video", is_flag=True, help="Also write real recordings of every session (needs ffmpeg).")
 @click.option("--force", is_flag=True, help="Write into DIRECTORY even if it is not empty.")
-def fixtures_make(directory: Path, seed: int, defects: str, sessions: int, candidates: int, video: bool,
-                  force: bool) -> None:
+@click.option("--video", is_flag=True, help="Also write real recordings of every session (needs ffmpeg); "
+              "'all' then includes the video defects.")
+def fixtures_make(directory: Path, seed: int, defects: str, sessions: int, candidates: int,
+                  force: bool, video: bool) -> None:
     """Write a synthetic archive to DIRECTORY, with ground_truth.json listing every injected defect."""
     from .fixtures import DEFECTS, FixtureSpec, make_archive
     from .fixtures.registry import combinable, solo
 
-    groups = {"all": combinable(), "solo": solo()}
+    groups = {"all": combinable(video=video), "solo": solo()}
     chosen = tuple(name for d in defects.split(",") if d.strip()
                    for name in groups.get(d.strip(), (d.strip(),)))
     unknown = [d for d in chosen if d not in DEFECTS]
@@ -244,7 +272,7 @@ def fixtures_defects() -> None:
     from .fixtures import DEFECTS
 
     for name, defect in DEFECTS.items():
-        group = "solo" if defect.solo else "all"
+        group = "solo" if defect.solo else "video" if defect.video else "all"
         click.echo(f"{name:<28} {group:<5} {defect.rule:<36} {defect.description}")
 
 

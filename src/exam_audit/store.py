@@ -94,6 +94,15 @@ class CheckRow(Base):
     audit: Mapped[AuditRow] = relationship(back_populates="checks")
 
 
+class ProbeRow(Base):
+    """Probe results keyed by the file's sha256: an unchanged file is never probed twice."""
+
+    __tablename__ = "probe_cache"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    probe: Mapped[str] = mapped_column(Text)  # JSON of MediaProbe.to_dict()
+
+
 def database_url(db: str | None) -> str:
     """A SQLAlchemy URL from ``--db``: a URL as it is, a path as a SQLite file."""
     if db and "://" in db:
@@ -155,6 +164,22 @@ class Store:
             session.commit()
             audit.audit_id = row.id
             return row.id
+
+    def cached_probes(self, digests: list[str], version: int) -> dict[str, dict]:
+        """sha256 -> the stored probe (as a dict) for the digests already probed by this probe version."""
+        found: dict[str, dict] = {}
+        with Session(self.engine) as session:
+            for start in range(0, len(digests), 500):  # keep IN (...) lists within every database's limits
+                rows = session.scalars(select(ProbeRow).where(ProbeRow.sha256.in_(digests[start:start + 500]),
+                                                              ProbeRow.version == version))
+                found.update((r.sha256, json.loads(r.probe)) for r in rows)
+        return found
+
+    def save_probes(self, probes: dict[str, dict], version: int) -> None:
+        with Session(self.engine) as session:
+            for digest, probe in probes.items():
+                session.merge(ProbeRow(sha256=digest, version=version, probe=json.dumps(probe, ensure_ascii=False)))
+            session.commit()
 
     def load(self, audit_id: int) -> ArchiveAudit:
         from datetime import datetime

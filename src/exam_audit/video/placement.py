@@ -1,25 +1,32 @@
 """Placing a recording in wall-clock time (ARCHIVE_FORMAT.md "How a recording's time is known").
 
 In order of trust: the recordings.csv manifest → the file name → the container's creation_time → unknown.
-A recording's end is its start plus its media duration from packet timestamps.
+Every source that says something is kept, so that sources that disagree can be reported. A recording's
+end is its start plus its media duration from packet timestamps.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import PurePosixPath
 
+from ..archive import ArchiveData
 from .probe import MediaProbe
 
 # Built-in NVR export names: CH01_20220415083000_20220415093000.mp4, 192.168.1.64_01_20220415083000123.mp4,
-# D01_20220415_083000.mp4
+# D01_20220415_083000.mp4; times may also be written yyyy-mm-dd_HH-MM-SS.
+_STAMP = r"\d{4}-?\d{2}-?\d{2}[_T -]?\d{2}[-:]?\d{2}[-:]?\d{2}"
 DEFAULT_PATTERNS: tuple[str, ...] = (
-    r"(?P<camera>CH\d+)_(?P<start>\d{14})_(?P<end>\d{14})",
+    rf"(?P<camera>CH\d+)_(?P<start>{_STAMP})_(?P<end>{_STAMP})",
     r"(?P<camera>\d{1,3}(?:\.\d{1,3}){3}_\d+)_(?P<start>\d{14})\d{0,3}",
     r"(?P<camera>D\d+)_(?P<start>\d{8}_\d{6})",
+    rf"(?P<camera>[A-Za-z]+\d+)_(?P<start>{_STAMP})",
 )
+
+SOURCES = ("manifest", "filename", "creation_time")  # in order of trust
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,7 @@ class NameInfo:
 
 
 def parse_stamp(text: str, tz: tzinfo) -> datetime | None:
+    """yyyymmddHHMMSS or yyyy-mm-dd_HH-MM-SS (any separators) in the centre's time zone."""
     digits = re.sub(r"\D", "", text)
     if len(digits) < 14:
         return None
@@ -54,6 +62,28 @@ def parse_name(file: str, patterns: tuple[str, ...], tz: tzinfo) -> NameInfo | N
 
 
 @dataclass(frozen=True)
+class ManifestEntry:
+    """One row of recordings.csv (``file`` is relative to recordings/)."""
+
+    file: str
+    camera: str | None
+    start: datetime | None
+    session_id: str | None
+    row: int
+
+
+def manifest_of(data: ArchiveData) -> dict[str, ManifestEntry]:
+    """recordings.csv by file path relative to the archive root (forward slashes)."""
+    out: dict[str, ManifestEntry] = {}
+    for r in data.records("recordings"):
+        if not r["file"]:
+            continue
+        rel = "recordings/" + str(r["file"]).replace("\\", "/").lstrip("/").removeprefix("recordings/")
+        out.setdefault(rel, ManifestEntry(rel, r["camera"], r["start"], r["session_id"], r.line))
+    return out
+
+
+@dataclass(frozen=True)
 class Recording:
     """A probed recording placed in wall-clock time (start is None when nothing says when it was)."""
 
@@ -62,6 +92,11 @@ class Recording:
     probe: MediaProbe
     start: datetime | None
     start_source: str | None  # "manifest" | "filename" | "creation_time" | None
+    # every start a source states, by source; and the end the file name states
+    claims: dict[str, datetime] = field(default_factory=dict, hash=False, compare=False)
+    name_end: datetime | None = None
+    session_id: str | None = None  # as the manifest states it
+    sha256: str = ""
 
     @property
     def end(self) -> datetime | None:
@@ -73,12 +108,36 @@ class Recording:
         """Wall-clock time of media time ``media_s`` (seconds from the first packet)."""
         return self.start + timedelta(seconds=media_s) if self.start else None
 
+    @property
+    def usable(self) -> bool:
+        """Readable and placed: its footage can be watched at known times."""
+        return self.probe.ok and self.start is not None and self.probe.duration_s is not None
 
-def place(file: str, probe: MediaProbe, patterns: tuple[str, ...], tz: tzinfo) -> Recording:
+
+def place(file: str, probe: MediaProbe, patterns: tuple[str, ...], tz: tzinfo,
+          manifest: ManifestEntry | None = None, sha256: str = "") -> Recording:
     named = parse_name(file, patterns, tz)
+    claims: dict[str, datetime] = {}
+    if manifest and manifest.start:
+        claims["manifest"] = manifest.start.astimezone(tz)
     if named and named.start:
-        return Recording(file, named.camera, probe, named.start, "filename")
+        claims["filename"] = named.start
     if probe.creation_time:
-        return Recording(file, named.camera if named else None, probe, probe.creation_time.astimezone(tz),
-                         "creation_time")
-    return Recording(file, named.camera if named else None, probe, None, None)
+        created = probe.creation_time
+        # a tag without an offset is UTC, as ffmpeg and the MP4 format write it
+        claims["creation_time"] = (created if created.tzinfo else created.replace(tzinfo=timezone.utc)).astimezone(tz)
+    source = next((s for s in SOURCES if s in claims), None)
+    camera = (manifest.camera if manifest and manifest.camera else None) or (named.camera if named else None)
+    return Recording(file=file, camera=camera, probe=probe, start=claims.get(source) if source else None,
+                     start_source=source, claims=claims, name_end=named.end if named else None,
+                     session_id=manifest.session_id if manifest else None, sha256=sha256)
+
+
+def by_camera(recordings: Iterable[Recording]) -> dict[str | None, list[Recording]]:
+    """Recordings grouped by camera, each group in time order (unplaced ones last)."""
+    out: dict[str | None, list[Recording]] = {}
+    for r in recordings:
+        out.setdefault(r.camera, []).append(r)
+    for group in out.values():
+        group.sort(key=lambda r: (r.start is None, r.start or datetime.min.replace(tzinfo=timezone.utc), r.file))
+    return out
