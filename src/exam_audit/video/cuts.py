@@ -45,7 +45,7 @@ def media_duration(path: Path) -> float | None:
 def snapshot(path: Path, at_s: float, out: Path, width: int = SNAPSHOT_WIDTH) -> Path:
     """Write the frame shown at media time ``at_s`` of ``path`` to ``out`` as a small JPEG."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    for when in (at_s, max(0.0, at_s - 1.0)):  # a time at the very end may lie past the last frame
+    for when in (at_s, at_s - 1.0, at_s - 2.5):  # a time at the very end may lie past the last frame
         result = _run([tool("ffmpeg"), "-nostdin", "-v", "error", "-y", "-ss", f"{max(0.0, when):.3f}",
                        "-i", str(path), "-frames:v", "1", "-vf", f"scale={width}:-2",
                        "-q:v", str(SNAPSHOT_QUALITY), str(out)])

@@ -109,8 +109,8 @@ def _unreadable(schedule: Schedule, profile: Profile, r: Recording) -> Finding:
         "video.unreadable", file=r.file, camera=r.camera,
         session_id=r.session_id or schedule.session_at(r.camera, r.start, claimed_end),
         start=r.start, end=claimed_end,
-        evidence={"error": r.probe.error or "unreadable",
-                  "media_start_s": 0.0, "media_end_s": r.probe.duration_s or 0.0})
+        # no media span: there is no playable moment to show, so the report cuts no snapshot of it
+        evidence={"error": r.probe.error or "unreadable"})
 
 
 def _internal_gaps(schedule: Schedule, profile: Profile, r: Recording, tolerance_s: float) -> Iterator[Finding]:
