@@ -13,6 +13,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import __version__
@@ -35,6 +36,7 @@ class AuditOptions:
     encoding: str | None = None
     today: date = field(default_factory=date.today)
     workers: int = 2
+    db_url: str | None = None  # the store, for checks that compare with earlier audits (recycled footage)
 
 
 @dataclass
@@ -54,6 +56,8 @@ class ArchiveAudit:
     profile_name: str = ""
     profile_version: str = ""
     tool_version: str = __version__
+    # activity fingerprints of the recordings (file -> fingerprint), saved by the store for later audits
+    fingerprints: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -194,11 +198,24 @@ def audit_archive(path: str | Path, options: AuditOptions, profile: Profile | No
         from .video.stage import media_stage  # imported here: table-only audits never load OpenCV
 
         findings.extend(media_stage(data, profile, options))
+        _fingerprints(data, result, options)
     statuses, check_findings = run_checks(data, profile)
     result.checks = statuses
     result.findings = sorted(findings + check_findings, key=Finding.sort_key)
     result.finished_at = _now()
     return result
+
+
+def _fingerprints(data: ArchiveData, result: ArchiveAudit, options: AuditOptions) -> None:
+    """Keep this audit's recording fingerprints for the store, and give the checks the earlier ones."""
+    for file, analysis in data.media.get("analysis", {}).items():
+        if (analysis.get("fingerprint") or {}).get("samples"):
+            result.fingerprints[file] = analysis["fingerprint"]
+    if options.db_url:
+        from .store import Store  # the store imports this module
+
+        data.media["earlier_fingerprints"] = Store(options.db_url).earlier_fingerprints(
+            result.path, {f.path: f.sha256 for f in result.files if f.sha256})
 
 
 def _audit_in_worker(path: str, options: AuditOptions) -> ArchiveAudit:
