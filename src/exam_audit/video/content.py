@@ -53,13 +53,21 @@ class ContentSettings:
         return asdict(self)
 
 
+_last_grey: list[tuple[np.ndarray, np.ndarray]] = []  # (frame, its grey): every analyser sees the same frame
+
+
 def work_grey(frame: np.ndarray) -> np.ndarray:
-    """The frame as grey float32, at most ``WORK_WIDTH`` wide (area-averaged)."""
+    """The frame as grey float32, at most ``WORK_WIDTH`` wide (area-averaged); computed once per frame."""
+    if _last_grey and _last_grey[0][0] is frame:
+        return _last_grey[0][1]
     grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
     h, w = grey.shape
     if w > WORK_WIDTH:
         grey = cv2.resize(grey, (WORK_WIDTH, max(2, round(h * WORK_WIDTH / w))), interpolation=cv2.INTER_AREA)
-    return grey.astype(np.float32)
+    grey = grey.astype(np.float32)
+    grey.flags.writeable = False  # shared between analysers
+    _last_grey[:] = [(frame, grey)]
+    return grey
 
 
 def dark_ratio(grey: np.ndarray, settings: ContentSettings) -> float:
@@ -166,10 +174,16 @@ class FrozenAnalyser:
     def result(self) -> dict[str, Any]:
         floor = self.noise_floor()
         limit = max(self.settings.frozen_identical_max, (floor or 0.0) * self.settings.frozen_noise_factor)
+        # a still run may bridge one step that changed less than a live camera does: an encoder hiccup
+        # (a keyframe re-encoded at another quantiser) inside a frozen stretch, not a moment of life
+        steps = [*self.steps, (0.0, 0.0, -1.0)]  # a sentinel closes the last run
+        still = [0.0 <= c < limit for _, _, c in steps]
         events: list[dict[str, Any]] = []
         run: list[tuple[float, float, float]] = []
-        for step in [*self.steps, (0.0, 0.0, -1.0)]:  # a sentinel closes the last run
-            if 0.0 <= step[2] < limit:
+        for i, step in enumerate(steps):
+            hiccup = (run and floor is not None and 0.0 <= step[2] < floor and i + 1 < len(steps)
+                      and still[i + 1])
+            if still[i] or hiccup:
                 run.append(step)
                 continue
             if run and run[-1][1] - run[0][0] >= self.settings.frozen_min_s:

@@ -131,9 +131,8 @@ def duplicate_footage(data: ArchiveData, profile: Profile) -> Iterator[Finding |
     current.sort(key=lambda x: (x[0].start or datetime.min.replace(tzinfo=data.tz), x[0].file))
     for j, (later, analysis) in enumerate(current):
         later_fp = analysis["fingerprint"]["samples"]
-        for earlier, earlier_analysis in current[:j + 1]:
-            found = match(earlier_analysis["fingerprint"]["samples"], later_fp, settings,
-                          same_file=earlier is later)
+        for earlier, earlier_analysis in current[:j]:
+            found = match(earlier_analysis["fingerprint"]["samples"], later_fp, settings)
             if found:
                 yield from _duplicate(profile, sessions, later, analysis, found, {
                     "other_file": earlier.file, "other_start_s": found.a_start_s, "other_end_s": found.a_end_s,

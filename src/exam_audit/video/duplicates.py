@@ -62,11 +62,11 @@ def _overlap(a: int, b: int) -> float:
 
 
 def match(a_samples: Sequence[Sequence[float]], b_samples: Sequence[Sequence[float]],
-          settings: DuplicateSettings, *, same_file: bool = False) -> Match | None:
+          settings: DuplicateSettings) -> Match | None:
     """The best alignment of ``b`` against ``a`` with enough matching activity, or None.
 
-    With ``same_file`` (a recording against itself), offsets shorter than the matched stretch are ignored:
-    footage always matches itself at offset zero.
+    Two different recordings only: within one file, someone pacing the same route matches themselves a
+    minute later, and that is not recycled footage.
     """
     a, b = bins(a_samples, settings.bin_s), bins(b_samples, settings.bin_s)
     if len(a) < settings.min_bins or len(b) < settings.min_bins:
@@ -81,7 +81,7 @@ def match(a_samples: Sequence[Sequence[float]], b_samples: Sequence[Sequence[flo
             votes.update(j - i for j in partners)
     best: Match | None = None
     for offset, count in votes.most_common(8):
-        if count < settings.min_bins // 4 or (same_file and abs(offset) < settings.min_bins):
+        if count < settings.min_bins // 4:
             continue
         found = _verify(a, b, offset, settings)
         if found and (best is None or found.matched_bins > best.matched_bins):

@@ -80,8 +80,8 @@ def scan_files(paths: list[Path], profile: Profile, workers: int = 2) -> list[Fi
     settings = DuplicateSettings.of(profile)
     by_time = sorted(done, key=lambda d: (d[0].start is None, d[0].start or ""))  # the copy is the later one
     for j, (later, later_fp) in enumerate(by_time):
-        for earlier, earlier_fp in by_time[:j + 1]:
-            found = match(earlier_fp, later_fp, settings, same_file=earlier is later)
+        for earlier, earlier_fp in by_time[:j]:
+            found = match(earlier_fp, later_fp, settings)
             if found:
                 later.events.append({
                     "kind": "duplicate", "start_s": found.b_start_s, "end_s": found.b_end_s,
