@@ -97,7 +97,8 @@ def _command(path: Path, plan: SamplingPlan, size: tuple[int, int]) -> list[str]
     chain = f"{keep},scale={size[0]}:{size[1]}:flags=area,showinfo"
     cmd = [tool("ffmpeg"), "-hide_banner", "-nostats", "-nostdin", "-loglevel", "info"]
     if plan.mode == "keyframes":
-        cmd += ["-skip_frame", "nokey"]
+        # keyframes decode independently: one thread each, the audit runs a file per core instead
+        cmd += ["-threads", "1", "-skip_frame", "nokey"]
     cmd += ["-copyts", "-an", "-sn", "-dn", "-i", str(path), "-map", "0:v:0", "-vf", chain,
             "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "bgr24", "pipe:1"]
     return cmd
