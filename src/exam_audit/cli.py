@@ -205,8 +205,10 @@ def fixtures() -> None:
 @click.option("--candidates", type=click.IntRange(1, 100000), default=12, show_default=True,
               help="Candidates per session.")
 @click.option("--force", is_flag=True, help="Write into DIRECTORY even if it is not empty.")
+@click.option("--video", is_flag=True, help="Also write H.264 recordings of every session (needs ffmpeg); "
+              "recording defects need them.")
 def fixtures_make(directory: Path, seed: int, defects: str, sessions: int, candidates: int,
-                  force: bool) -> None:
+                  force: bool, video: bool) -> None:
     """Write a synthetic archive to DIRECTORY, with ground_truth.json listing every injected defect."""
     from .fixtures import DEFECTS, FixtureSpec, make_archive
     from .fixtures.registry import combinable, solo
@@ -220,7 +222,8 @@ def fixtures_make(directory: Path, seed: int, defects: str, sessions: int, candi
                                  param_hint="--defects")
     if directory.exists() and any(directory.iterdir()) and not force:
         raise click.ClickException(f"{directory} is not empty; choose a new folder or pass --force")
-    spec = FixtureSpec(seed=seed, defects=chosen, sessions=sessions, candidates_per_session=candidates)
+    spec = FixtureSpec(seed=seed, defects=chosen, sessions=sessions, candidates_per_session=candidates,
+                       video=video)
     try:
         truth = make_archive(directory, spec)
     except (ValueError, OSError) as exc:
