@@ -87,57 +87,39 @@ def tile_means(values: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
     return values[:h, :w].reshape(rows, h // rows, cols, w // cols).mean(axis=(1, 3))
 
 
-class _Runs:
-    """Turns a per-sample yes/no into spans [first yes, first no after it), in media seconds."""
-
-    def __init__(self) -> None:
-        self.spans: list[tuple[float, float, int]] = []  # start, end, samples
-        self._start: float | None = None
-        self._count = 0
-        self._last: float | None = None
-
-    def add(self, t: float, flag: bool) -> None:
-        if flag:
-            if self._start is None:
-                self._start, self._count = t, 0
-            self._count += 1
-        elif self._start is not None:
-            self.spans.append((self._start, t, self._count))
-            self._start = None
-        self._last = t
-
-    def close(self) -> list[tuple[float, float, int]]:
-        if self._start is not None and self._last is not None:
-            self.spans.append((self._start, self._last, self._count))
-            self._start = None
-        return self.spans
-
-
 class BlackAnalyser:
-    """``video.black``: almost every pixel dark for at least ``black_min_s`` (no signal, covered lens)."""
+    """``video.black``: almost every pixel dark for at least ``black_min_s`` (no signal, covered lens).
+
+    A black stretch runs from its first black sample to the first sample that is not black (or the last
+    sample of the file)."""
 
     name = "black"
 
     def __init__(self, settings: ContentSettings) -> None:
         self.settings = settings
-        self.runs = _Runs()
-        self.darkest: dict[float, float] = {}
+        self.events: list[dict[str, Any]] = []
+        self.run: list[tuple[float, float]] = []  # (t, dark ratio) of the current black stretch
+        self.last_t: float | None = None
 
     def process_frame(self, t: float, frame: np.ndarray) -> None:
         ratio = dark_ratio(work_grey(frame), self.settings)
-        black = ratio >= self.settings.black_pixel_ratio
-        self.runs.add(t, black)
-        if black:
-            self.darkest[t] = ratio
+        if ratio >= self.settings.black_pixel_ratio:
+            self.run.append((t, ratio))
+        else:
+            self._close(t)
+        self.last_t = t
+
+    def _close(self, end: float) -> None:
+        if self.run and end - self.run[0][0] >= self.settings.black_min_s:
+            start = self.run[0][0]
+            self.events.append({"start_s": start, "end_s": end, "duration_s": round(end - start, 3),
+                                "samples": len(self.run), "dark_ratio": round(min(r for _, r in self.run), 4)})
+        self.run = []
 
     def result(self) -> dict[str, Any]:
-        events = []
-        for start, end, samples in self.runs.close():
-            if end - start >= self.settings.black_min_s:
-                ratios = [r for t, r in self.darkest.items() if start <= t <= end]
-                events.append({"start_s": start, "end_s": end, "duration_s": round(end - start, 3),
-                               "samples": samples, "dark_ratio": round(min(ratios), 4)})
-        return {"events": events}
+        if self.run and self.last_t is not None:
+            self._close(self.last_t)
+        return {"events": self.events}
 
 
 class FrozenAnalyser:
