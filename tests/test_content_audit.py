@@ -178,3 +178,14 @@ def test_real_clips_have_no_content_event(media_dir):
     clips = sorted(p for p in media_dir.iterdir() if p.suffix in (".mp4", ".avi"))
     scans = scan_files(clips, Profile.load())
     assert [(Path(s.file).name, s.events) for s in scans if s.events or s.error] == []
+
+
+def test_a_file_that_cannot_be_decoded_is_named_as_not_run(library_audit):
+    _, data, _ = library_audit
+    data = copy.copy(data)
+    analysis = dict(data.media["analysis"])
+    broken = sorted(analysis)[0]
+    analysis[broken] = {"sampling": {"error": "Invalid NAL unit size", "samples": 0}}
+    data.media = {**data.media, "analysis": analysis}
+    statuses = [s for s in duplicate_footage(data, Profile.load()) if isinstance(s, NotRun)]
+    assert len(statuses) == 1 and broken in statuses[0].reason and "Invalid NAL" in statuses[0].reason

@@ -38,6 +38,14 @@ def _analysed(data: ArchiveData) -> Iterator[tuple[Recording, dict[str, Any]]]:
             yield rec, analysis[rec.file]
 
 
+def _not_analysed(data: ArchiveData, rule: str) -> Iterator[NotRun]:
+    """A file the sampling pass could not read at all: the rule did not run on it, and says why."""
+    for rec, analysis in _analysed(data):
+        sampling = analysis.get(SAMPLING, {})
+        if sampling.get("error") and not sampling.get("samples"):
+            yield NotRun(rule, f"{rec.file}: no frame could be decoded ({sampling['error']})")
+
+
 class _Sessions:
     """Which session a span of a camera's recording belongs to."""
 
@@ -86,6 +94,7 @@ def _event_findings(data: ArchiveData, profile: Profile, rule: str, analyser: st
     if missing:
         yield missing
         return
+    yield from _not_analysed(data, rule)
     sessions = _Sessions(data)
     for rec, analysis in _analysed(data):
         result = analysis.get(analyser)
@@ -125,6 +134,7 @@ def duplicate_footage(data: ArchiveData, profile: Profile) -> Iterator[Finding |
     if missing:
         yield missing
         return
+    yield from _not_analysed(data, rule)
     settings = DuplicateSettings.of(profile)
     sessions = _Sessions(data)
     current = [(rec, a) for rec, a in _analysed(data) if a.get("fingerprint")]
