@@ -43,6 +43,8 @@ class ContentSettings:
     scene_tile_corr_max: float
     scene_changed_ratio: float
     scene_texture_min: float
+    scene_shift_min: float
+    scene_shift_response_min: float
     fingerprint_pixel_delta: float
 
     @classmethod
@@ -218,10 +220,26 @@ class SceneChangeAnalyser:
         before = (b[0][2] + b[1][2]) / 2  # type: ignore[operator]
         after = (b[2][2] + b[3][2]) / 2  # type: ignore[operator]
         compared, changed = self._compare(before, after)
+        shift_x, shift_y = self._shift(before, after)
         rows, cols = SCENE_GRID
-        if compared >= rows * cols // 4 and changed / compared >= self.settings.scene_changed_ratio:
+        replaced = compared >= rows * cols // 4 and changed / compared >= self.settings.scene_changed_ratio
+        moved = max(abs(shift_x), abs(shift_y)) >= self.settings.scene_shift_min
+        if replaced or moved:
             self.candidates.append({"start_s": b[1][1], "end_s": b[2][0],
-                                    "changed_ratio": round(changed / compared, 3), "tiles_compared": compared})
+                                    "changed_ratio": round(changed / max(compared, 1), 3),
+                                    "tiles_compared": compared, "shift_x": round(shift_x, 3),
+                                    "shift_y": round(shift_y, 3)})
+
+    def _shift(self, before: np.ndarray, after: np.ndarray) -> tuple[float, float]:
+        """How far the whole view moved (fractions of width and height), by phase correlation: a turned
+        camera shows the same room displaced, which tile correlation alone can miss when the room repeats
+        itself (rows of identical desks). (0, 0) unless the displacement is unambiguous."""
+        h, w = before.shape
+        (dx, dy), response = cv2.phaseCorrelate(before.astype(np.float32), after.astype(np.float32),
+                                                cv2.createHanningWindow((w, h), cv2.CV_32F))
+        if response < self.settings.scene_shift_response_min:
+            return 0.0, 0.0
+        return dx / w, dy / h
 
     def _compare(self, a: np.ndarray, b: np.ndarray) -> tuple[int, int]:
         rows, cols = SCENE_GRID
@@ -243,13 +261,17 @@ class SceneChangeAnalyser:
             last = events[-1] if events else None
             if last is not None and cand["start_s"] <= last["_run_end"] + self.settings.scene_window_s:
                 last["_run_end"] = cand["end_s"]
-                if cand["changed_ratio"] > last["changed_ratio"]:
+                if _strength(cand) > _strength(last):
                     last.update({k: v for k, v in cand.items()})
                 continue
             events.append({**cand, "_run_end": cand["end_s"]})
         for e in events:
             del e["_run_end"]
         return {"events": events}
+
+
+def _strength(candidate: dict[str, Any]) -> float:
+    return max(candidate["changed_ratio"], abs(candidate["shift_x"]), abs(candidate["shift_y"]))
 
 
 class FingerprintAnalyser:

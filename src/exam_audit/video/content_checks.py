@@ -123,7 +123,10 @@ def scene_changes(data: ArchiveData, profile: Profile) -> Iterator[Finding | Not
     yield from _event_findings(data, profile, "video.scene_change", "scene_change",
                                lambda e, _r: {"changed_ratio": e["changed_ratio"],
                                               "changed_pct": round(100 * e["changed_ratio"]),
-                                              "tiles_compared": e["tiles_compared"]})
+                                              "tiles_compared": e["tiles_compared"],
+                                              "shift_x": e["shift_x"], "shift_y": e["shift_y"],
+                                              "shift_pct": round(100 * max(abs(e["shift_x"]),
+                                                                           abs(e["shift_y"])))})
 
 
 def duplicate_footage(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
