@@ -165,3 +165,17 @@ def test_duplicate_matches_recycled_activity_and_not_two_empty_days(settings):
         return f
 
     assert match(original, _fingerprint(settings, [(t, other(t)) for t in times(600)]), dup) is None
+
+
+def test_scene_change_is_silent_when_the_lens_is_covered_and_uncovered(settings):
+    room = Room()
+
+    def frame(t):
+        f = room.frame(t)
+        if 100 <= t < 220:
+            covered = np.full_like(f, 5)
+            covered[:13, :80] = np.where(f[:13, :80] > 200, f[:13, :80], 5)  # only the clock shows
+            return covered
+        return f
+
+    assert feed(SceneChangeAnalyser(settings), [(t, frame(t)) for t in times(400)])["events"] == []

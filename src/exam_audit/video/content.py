@@ -220,13 +220,15 @@ class SceneChangeAnalyser:
         before = (b[0][2] + b[1][2]) / 2  # type: ignore[operator]
         after = (b[2][2] + b[3][2]) / 2  # type: ignore[operator]
         compared, changed = self._compare(before, after)
-        shift_x, shift_y = self._shift(before, after)
         rows, cols = SCENE_GRID
-        replaced = compared >= rows * cols // 4 and changed / compared >= self.settings.scene_changed_ratio
+        if compared < rows * cols // 4:  # one side is mostly flat (black, covered): nothing to compare
+            return
+        shift_x, shift_y = self._shift(before, after)
+        replaced = changed / compared >= self.settings.scene_changed_ratio
         moved = max(abs(shift_x), abs(shift_y)) >= self.settings.scene_shift_min
         if replaced or moved:
             self.candidates.append({"start_s": b[1][1], "end_s": b[2][0],
-                                    "changed_ratio": round(changed / max(compared, 1), 3),
+                                    "changed_ratio": round(changed / compared, 3),
                                     "tiles_compared": compared, "shift_x": round(shift_x, 3),
                                     "shift_y": round(shift_y, 3)})
 
