@@ -310,6 +310,8 @@ class FingerprintAnalyser:
         cells = moved[:, :h // rows * rows, :w // cols * cols].reshape(
             n, rows, h // rows, cols, w // cols).mean(axis=(2, 4)) >= 1 / 3
         cells &= ~(cells.mean(axis=0) > 0.5)  # always-active cells: clocks, flicker
+        # most of the picture changed at once: the view itself changed (see scene_change), not activity
+        cells[cells.sum(axis=(1, 2)) > rows * cols // 2] = False
         weights = (1 << np.arange(rows * cols, dtype=np.uint64)).reshape(rows, cols)
         masks = (cells.astype(np.uint64) * weights).sum(axis=(1, 2))
         samples = [[round(t, 3), int(m)] for t, m in zip(self.times, masks, strict=True) if m]
