@@ -21,6 +21,9 @@ SHARED = Path(os.environ.get("EXAM_AUDIT_SHARED", REPO.parent / "shared"))
 MEDIA = SHARED / "media"
 MODELS = SHARED / "models"
 ARTIFACTS = REPO / "test-artifacts"  # screenshots and other things a person may want to look at
+# The fixture recordings are tiny by design (fast tests); audits of generated archives with video use
+# this profile so that only injected defects are reported, not the tiny cameras themselves.
+TINY_VIDEO_PROFILE = Path(__file__).parent / "data" / "tiny_video_profile.toml"
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from conftest import TINY_VIDEO_PROFILE
 from exam_audit.archive import Archive, ArchiveData, Camera, Centre
 from exam_audit.findings import Finding, NotRun
 from exam_audit.profile import Profile
@@ -25,7 +26,7 @@ T0 = datetime(2026, 5, 26, 8, 30, tzinfo=TZ)  # the session opens; it closes two
 
 @pytest.fixture(scope="module")
 def profile() -> Profile:
-    return Profile.load(Path(__file__).parent / "data" / "tiny_video_profile.toml")
+    return Profile.load(TINY_VIDEO_PROFILE)
 
 
 def media(duration_s: float = 3600, *, ok: bool = True, height: int = 90, fps: float = 1.0,

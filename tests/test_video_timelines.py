@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import requires_ffmpeg
+from conftest import TINY_VIDEO_PROFILE, requires_ffmpeg
 from exam_audit.fixtures import FixtureSpec, compare, load_truth, make_archive
 from exam_audit.fixtures.registry import DEFECTS, combinable
 from exam_audit.video import measure as measure_module
 
 pytestmark = requires_ffmpeg
 
-PROFILE = Path(__file__).parent / "data" / "tiny_video_profile.toml"
+PROFILE = TINY_VIDEO_PROFILE
 VIDEO_DEFECTS = tuple(name for name, d in DEFECTS.items() if d.video)
 TIMELINE_RULES = ("video.unreadable", "video.missing", "video.coverage_gap", "video.internal_gap", "video.overlap",
                   "video.timestamp_mismatch", "time.event_unrecorded")

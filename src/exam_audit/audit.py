@@ -39,6 +39,8 @@ class AuditOptions:
     today: date = field(default_factory=date.today)
     workers: int = 2
     store_url: str | None = None  # the audit store, where the media stage caches probes by sha256
+    # where long work reports what it is doing (the CLI prints it); never sent to worker processes
+    progress: Callable[[str], None] | None = field(default=None, compare=False)
 
 
 @dataclass
@@ -63,6 +65,8 @@ class ArchiveAudit:
     command: str | None = None  # the command line that ran the audit, when known
     # sessions, recordings and presence as JSON (timeline.py), so reports redraw from the store alone
     timeline: dict[str, Any] = field(default_factory=dict)
+    # activity fingerprints of the recordings (file -> fingerprint), saved by the store for later audits
+    fingerprints: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -211,6 +215,7 @@ def audit_archive(path: str | Path, options: AuditOptions, profile: Profile | No
         findings.extend(media_stage(data, profile, options))
         digests = data.media.get("sha256", {})
         result.files = [replace(f, sha256=digests.get(f.path, f.sha256)) for f in result.files]
+        _fingerprints(data, result, options)
     statuses, check_findings = run_checks(data, profile)
     result.checks = statuses
     result.summary = summary_of(data, profile, statuses)
@@ -218,6 +223,18 @@ def audit_archive(path: str | Path, options: AuditOptions, profile: Profile | No
     result.findings = sorted(findings + check_findings, key=Finding.sort_key)
     result.finished_at = _now()
     return result
+
+
+def _fingerprints(data: ArchiveData, result: ArchiveAudit, options: AuditOptions) -> None:
+    """Keep this audit's recording fingerprints for the store, and give the checks the earlier ones."""
+    for file, analysis in data.media.get("analysis", {}).items():
+        if (analysis.get("fingerprint") or {}).get("samples"):
+            result.fingerprints[file] = analysis["fingerprint"]
+    if options.store_url:
+        from .store import Store  # the store imports this module
+
+        data.media["earlier_fingerprints"] = Store(options.store_url).earlier_fingerprints(
+            result.path, {f.path: f.sha256 for f in result.files if f.sha256})
 
 
 def _audit_in_worker(path: str, options: AuditOptions) -> ArchiveAudit:
@@ -238,7 +255,8 @@ def audit_archives(paths: Sequence[str | Path], options: AuditOptions, profile: 
     results: list[ArchiveAudit | None] = [None] * total
     workers = min(options.workers, total, os.cpu_count() or 1)
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(_audit_in_worker, str(p), options): i for i, p in enumerate(paths)}
+        quiet = replace(options, progress=None)  # a callback does not cross into worker processes
+        futures = {pool.submit(_audit_in_worker, str(p), quiet): i for i, p in enumerate(paths)}
         for done, future in enumerate(as_completed(futures), 1):
             i = futures[future]
             results[i] = future.result()

@@ -91,3 +91,14 @@ READING_RULES: tuple[str, ...] = (
     "data.encoding", "data.missing_column", "data.missing_value", "data.nonstandard_value",
     "data.invalid_value", "data.invalid_id_number",
 )
+
+# Recordings' content (C6): events measured by the media stage's shared sampling pass.
+from .video import content_checks  # noqa: E402
+
+CHECKS += [
+    Check("black footage", ("video.black",), content_checks.black_footage, needs_recordings=True),
+    Check("frozen footage", ("video.frozen",), content_checks.frozen_footage, needs_recordings=True),
+    Check("scene changes", ("video.scene_change",), content_checks.scene_changes, needs_recordings=True),
+    Check("recycled footage", ("video.duplicate_footage",), content_checks.duplicate_footage,
+          needs_recordings=True),
+]

@@ -89,9 +89,12 @@ def audit(archives: tuple[Path, ...], out_dir: Path, db: str | None, profile_pat
         store = Store(database_url(db))
     except ExamAuditError as exc:
         raise _fail(exc) from None
-    options = AuditOptions(profile_path=profile_path, encoding=encoding, workers=workers, store_url=store.url)
-    progress = (lambda msg: click.echo(msg, err=True)) if len(archives) > 1 else None
-    results = audit_archives(list(archives), options, profile, progress)
+    def progress(message: str) -> None:
+        click.echo(message, err=True)
+
+    options = AuditOptions(profile_path=profile_path, encoding=encoding, workers=workers, store_url=store.url,
+                           progress=progress)
+    results = audit_archives(list(archives), options, profile, progress if len(archives) > 1 else None)
 
     command = shlex.join(["exam-audit", *sys.argv[1:]])
     names = _unique_names(results)
@@ -367,6 +370,53 @@ def verify(package: Path, archive: Path | None) -> None:
                f"package made {result.manifest.get('created_at')}: " + ("VERIFIED" if result.ok else "CHANGED"))
     if not result.ok:
         sys.exit(1)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--profile", "profile_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="TOML file overriding parts of the default standards profile (thresholds, sample rate).")
+@click.option("--json", "as_json", is_flag=True, help="Print the scan as JSON (one object per file).")
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Processes used for several files.")
+def scan(files: tuple[Path, ...], profile_path: Path | None, as_json: bool, workers: int) -> None:
+    """Scan recordings FILES for black, frozen, moved-camera and recycled footage, with times.
+
+    Times are media seconds from each file's first packet, and wall-clock times when the file name or
+    its creation_time says when it starts. Exit status: 0 scanned, 2 a file could not be read.
+    """
+    import json
+
+    from .video.scan import scan_files
+
+    profile = _load_profile(profile_path)
+    try:
+        scans = scan_files(list(files), profile, workers)
+    except ExamAuditError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        click.echo(json.dumps([s.to_dict() for s in scans], ensure_ascii=False, indent=2))
+    for s in scans:
+        if s.error:
+            click.echo(f"error: {s.file}: {s.error}", err=True)
+        elif not as_json:
+            _print_scan(s.to_dict())
+    if any(s.error for s in scans):
+        sys.exit(2)
+
+
+def _print_scan(d: dict) -> None:
+    sampling = d["sampling"]
+    click.echo(f"{d['file']}  {d['duration_s']:.1f} s  {d['size']} {d['codec']}"
+               + (f"  starts {d['start']} ({d['start_source']})" if d["start"] else ""))
+    click.echo(f"  sampled: {sampling.get('mode')}, {sampling.get('samples')} samples — {sampling.get('reason')}")
+    if not d["events"]:
+        click.echo("  no content events")
+    for e in d["events"]:
+        when = f"  {e['start']}" if e.get("start") else ""
+        detail = {k: v for k, v in e.items() if k not in ("kind", "start_s", "end_s", "duration_s", "start", "end")}
+        click.echo(f"  {e['kind']:<13} {e['start_s']:>9.1f}–{e['end_s']:<9.1f} s ({e['duration_s']:.1f} s){when}  "
+                   + ", ".join(f"{k}={v}" for k, v in detail.items()))
 
 
 if __name__ == "__main__":  # pragma: no cover

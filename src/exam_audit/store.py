@@ -103,6 +103,20 @@ class ProbeRow(Base):
     probe: Mapped[str] = mapped_column(Text)  # JSON of MediaProbe.to_dict()
 
 
+class FingerprintRow(Base):
+    """A recording's activity fingerprint (video.duplicate_footage), kept so that later audits of any
+    archive can find the same footage again. One row per file content (sha256), from the first audit
+    that saw it."""
+
+    __tablename__ = "fingerprints"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    audit_id: Mapped[int] = mapped_column(ForeignKey("audits.id"), index=True)
+    archive_path: Mapped[str] = mapped_column(String(1024))
+    file: Mapped[str] = mapped_column(String(1024))
+    samples: Mapped[str] = mapped_column(Text)  # JSON [[media seconds, active-cell mask], ...]
+
+
 def database_url(db: str | None) -> str:
     """A SQLAlchemy URL from ``--db``: a URL as it is, a path as a SQLite file."""
     if db and "://" in db:
@@ -161,6 +175,8 @@ class Store:
         row.findings = [_finding_row(f) for f in audit.findings]
         with Session(self.engine) as session:
             session.add(row)
+            session.flush()
+            self._add_fingerprints(session, audit, row)
             session.commit()
             audit.audit_id = row.id
             return row.id
@@ -180,6 +196,29 @@ class Store:
             for digest, probe in probes.items():
                 session.merge(ProbeRow(sha256=digest, version=version, probe=json.dumps(probe, ensure_ascii=False)))
             session.commit()
+
+
+    def _add_fingerprints(self, session: Session, audit: ArchiveAudit, row: AuditRow) -> None:
+        shas = {f.path: f.sha256 for f in audit.files if f.sha256}
+        wanted = {shas[path]: path for path in audit.fingerprints if path in shas}
+        if not wanted:
+            return
+        known = set(session.scalars(select(FingerprintRow.sha256).where(FingerprintRow.sha256.in_(wanted))))
+        for sha, path in wanted.items():
+            if sha not in known:
+                session.add(FingerprintRow(sha256=sha, audit_id=row.id, archive_path=audit.path, file=path,
+                                           samples=json.dumps(audit.fingerprints[path]["samples"])))
+
+    def earlier_fingerprints(self, archive_path: str, files: dict[str, str]) -> list[dict[str, object]]:
+        """Stored fingerprints to compare an archive's recordings (``files``: path -> sha256) with: all but
+        those of the same bytes (the same file seen again) and those of the same path in an earlier audit
+        of the same archive (a changed file is data.file_changed, not a copy of itself)."""
+        shas, key = set(files.values()), archive_key(archive_path)
+        with Session(self.engine) as session:
+            rows = session.scalars(select(FingerprintRow).order_by(FingerprintRow.id)).all()
+            return [{"sha256": r.sha256, "audit_id": r.audit_id, "archive": r.archive_path, "file": r.file,
+                     "samples": json.loads(r.samples)} for r in rows
+                    if r.sha256 not in shas and not (r.file in files and archive_key(r.archive_path) == key)]
 
     def load(self, audit_id: int) -> ArchiveAudit:
         from datetime import datetime

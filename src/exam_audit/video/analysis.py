@@ -3,7 +3,8 @@
 An analyser sees each sample once, in time order, and keeps what it needs; after the pass its
 ``result()`` is stored under its ``name`` in the file's analysis. Analysers are registered here by
 factories that take the profile and the file's camera settings, so the audit builds them all for a file,
-decodes the file once, and feeds every one of them.
+decodes the file once, and feeds every one of them. How the file was sampled (keyframes only or full
+decode, and why) is stored beside them under ``SAMPLING``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numpy as np
 from ..archive import Camera
 from ..profile import Profile
 from .probe import MediaProbe
-from .sampler import sample_frames
+from .sampler import SAMPLING, SamplingPlan, SamplingReport, sample_frames
 
 
 class FrameAnalyser(Protocol):
@@ -43,12 +44,34 @@ ANALYSERS: list[AnalyserFactory] = []
 
 
 def analyse_file(path: Path, probe: MediaProbe, analysers: Iterable[FrameAnalyser], *, rate_hz: float,
-                 width: int) -> dict[str, Any]:
-    """Decode ``path`` once and feed every analyser; their results by name."""
+                 width: int, keyframe_max_s: float | None = None) -> dict[str, Any]:
+    """Decode ``path`` once and feed every analyser; their results by name, and the sampling report."""
     analysers = list(analysers)
     if not analysers:
         return {}
-    for sample in sample_frames(path, probe, rate_hz=rate_hz, width=width):
+    report = SamplingReport(SamplingPlan("decode", 1.0 / rate_hz, "not started"))
+    for sample in sample_frames(path, probe, rate_hz=rate_hz, width=width, keyframe_max_s=keyframe_max_s,
+                                report=report):
         for analyser in analysers:
             analyser.process_frame(sample.t, sample.frame)
-    return {a.name: a.result() for a in analysers}
+    return {**{a.name: a.result() for a in analysers}, SAMPLING: report.to_dict()}
+
+
+def analyse_recording(path: Path, probe: MediaProbe, profile: Profile, camera: Camera | None,
+                      names: Iterable[str] | None = None) -> dict[str, Any]:
+    """Build the registered analysers that apply to this file (all, or those in ``names``) and run the
+    shared pass at the profile's rate. A plain function of picklable values: the audit runs it in a
+    process per file."""
+    wanted = set(names) if names is not None else None
+    built = [(f, f.build(profile, camera, probe)) for f in ANALYSERS if wanted is None or f.name in wanted]
+    analysers = [(f, a) for f, a in built if a is not None]
+    if not analysers:
+        return {}
+    return analyse_file(path, probe, [a for _, a in analysers],
+                        rate_hz=float(profile.threshold("sample_rate_hz")),
+                        width=max(f.width for f, _ in analysers),
+                        keyframe_max_s=float(profile.threshold("sample_keyframe_max_s")))
+
+
+# Importing the analyser modules registers their factories.
+from . import content  # noqa: E402,F401

@@ -1,0 +1,109 @@
+"""Matching activity fingerprints: the same footage in two recordings, re-encoded or not.
+
+A fingerprint (video/content.py ``FingerprintAnalyser``) lists, for each sample with activity, its media
+time and a 48-bit mask of the grid cells where something moved. Two copies of one stretch of footage were
+sampled at different instants (other keyframes after re-encoding), so samples are gathered into bins of
+``duplicate_bin_s`` seconds (the union of their masks). Candidate alignments are found by voting: every
+pair of bins with the same mask votes for its time offset. Each well-voted offset is then verified bin by
+bin: the matched bins are those whose masks overlap (Jaccard ≥ ``duplicate_cell_overlap_min``) with a bin
+at that offset (± one bin). It is a duplicate when at least ``duplicate_min_active_s`` of activity match.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..profile import Profile
+
+COMMON_MASK_BINS = 64  # a mask seen in more bins than this (a seated person's fidgeting) casts no votes
+
+
+@dataclass(frozen=True)
+class DuplicateSettings:
+    bin_s: float
+    min_active_s: float
+    overlap_min: float
+
+    @classmethod
+    def of(cls, profile: Profile) -> DuplicateSettings:
+        return cls(float(profile.threshold("duplicate_bin_s")), float(profile.threshold("duplicate_min_active_s")),
+                   float(profile.threshold("duplicate_cell_overlap_min")))
+
+    @property
+    def min_bins(self) -> int:
+        return max(2, round(self.min_active_s / self.bin_s))
+
+
+@dataclass(frozen=True)
+class Match:
+    """Bins ``a_start``…``a_end`` of the first fingerprint repeat ``b_start``…``b_end`` of the second."""
+
+    a_start_s: float
+    a_end_s: float
+    b_start_s: float
+    b_end_s: float
+    matched_bins: int
+    matched_s: float
+
+
+def bins(samples: Sequence[Sequence[float]], bin_s: float) -> dict[int, int]:
+    """bin index -> union of the masks of the samples in it."""
+    out: dict[int, int] = defaultdict(int)
+    for t, mask in samples:
+        out[int(t // bin_s)] |= int(mask)
+    return dict(out)
+
+
+def _overlap(a: int, b: int) -> float:
+    union = (a | b).bit_count()
+    return (a & b).bit_count() / union if union else 0.0
+
+
+def match(a_samples: Sequence[Sequence[float]], b_samples: Sequence[Sequence[float]],
+          settings: DuplicateSettings) -> Match | None:
+    """The best alignment of ``b`` against ``a`` with enough matching activity, or None.
+
+    Two different recordings only: within one file, someone pacing the same route matches themselves a
+    minute later, and that is not recycled footage.
+    """
+    a, b = bins(a_samples, settings.bin_s), bins(b_samples, settings.bin_s)
+    if len(a) < settings.min_bins or len(b) < settings.min_bins:
+        return None
+    by_mask: dict[int, list[int]] = defaultdict(list)
+    for i, mask in b.items():
+        by_mask[mask].append(i)
+    votes: Counter[int] = Counter()
+    for i, mask in a.items():
+        partners = by_mask.get(mask, ())
+        if len(partners) <= COMMON_MASK_BINS:
+            votes.update(j - i for j in partners)
+    best: Match | None = None
+    for offset, count in votes.most_common(8):
+        if count < settings.min_bins // 4:
+            continue
+        found = _verify(a, b, offset, settings)
+        if found and (best is None or found.matched_bins > best.matched_bins):
+            best = found
+    return best
+
+
+def _verify(a: dict[int, int], b: dict[int, int], offset: int, settings: DuplicateSettings) -> Match | None:
+    matched = []
+    for i, mask in sorted(a.items()):
+        partner = max((j for j in (i + offset - 1, i + offset, i + offset + 1) if j in b),
+                      key=lambda j: _overlap(mask, b[j]), default=None)
+        if partner is not None and _overlap(mask, b[partner]) >= settings.overlap_min:
+            matched.append((i, partner))
+    if len(matched) < settings.min_bins:
+        return None
+    # activity that matches only here and there is chance; a copy matches for most of its active bins
+    first, last = matched[0][0], matched[-1][0]
+    active_a = sum(1 for i in a if first <= i <= last)
+    if len(matched) < 0.6 * active_a:
+        return None
+    size = settings.bin_s
+    return Match(a_start_s=first * size, a_end_s=(last + 1) * size, b_start_s=matched[0][1] * size,
+                 b_end_s=(matched[-1][1] + 1) * size, matched_bins=len(matched),
+                 matched_s=len(matched) * size)

@@ -1,0 +1,90 @@
+"""Scanning loose recordings (``exam-audit scan FILE...``): content events of each file, with times.
+
+The same sampling pass and analysers as an audit, without an archive: every event is reported (there are
+no sessions to narrow it to), placed in wall-clock time when the file name or creation_time says when
+the file starts, and files scanned together are also compared with each other for recycled footage.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ..profile import Profile
+from .analysis import analyse_recording
+from .content import CONTENT_ANALYSERS
+from .duplicates import DuplicateSettings, match
+from .placement import place
+from .probe import MediaProbe, probe
+from .sampler import SAMPLING
+
+EVENT_KINDS = ("black", "frozen", "scene_change")
+
+
+@dataclass
+class FileScan:
+    file: str
+    probe: MediaProbe | None = None
+    start: str | None = None  # wall-clock start (ISO 8601) when known
+    start_source: str | None = None
+    sampling: dict[str, Any] = field(default_factory=dict)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        p = self.probe
+        return {"file": self.file, "error": self.error, "start": self.start, "start_source": self.start_source,
+                "duration_s": p.duration_s if p else None, "codec": p.codec if p else None,
+                "size": f"{p.width}x{p.height}" if p and p.width else None,
+                "keyframe_interval_s": p.keyframe_interval_s if p else None,
+                "sampling": self.sampling, "events": self.events}
+
+
+def _scan_one(path: Path, profile: Profile) -> tuple[FileScan, list[list[float]]]:
+    scan = FileScan(str(path))
+    result = probe(path)
+    scan.probe = result
+    if not result.ok:
+        scan.error = (result.error or "unreadable").replace(f"{path}: ", "")
+        return scan, []
+    rec = place(path.name, result, (), ZoneInfo(profile.timezone_name))
+    scan.start = rec.start.isoformat() if rec.start else None
+    scan.start_source = rec.start_source
+    analysis = analyse_recording(path, result, profile, None, names=[f.name for f in CONTENT_ANALYSERS])
+    scan.sampling = analysis.get(SAMPLING, {})
+    if scan.sampling.get("error") and not scan.sampling.get("samples"):
+        scan.error = scan.sampling["error"]
+    for kind in EVENT_KINDS:
+        for event in analysis.get(kind, {}).get("events", []):
+            scan.events.append({"kind": kind, **event, **_wall(rec, event)})
+    scan.events.sort(key=lambda e: e["start_s"])
+    return scan, analysis.get("fingerprint", {}).get("samples", [])
+
+
+def _wall(rec: Any, event: dict[str, Any]) -> dict[str, str | None]:
+    start, end = rec.wall(event["start_s"]), rec.wall(event["end_s"])
+    return {"start": start.isoformat() if start else None, "end": end.isoformat() if end else None}
+
+
+def scan_files(paths: list[Path], profile: Profile, workers: int = 2) -> list[FileScan]:
+    """Scan every file (a process per file on up to ``workers`` cores), then compare them for copies."""
+    if workers <= 1 or len(paths) <= 1:
+        done = [_scan_one(p, profile) for p in paths]
+    else:
+        with ProcessPoolExecutor(max_workers=min(workers, len(paths), os.cpu_count() or 1)) as pool:
+            done = list(pool.map(_scan_one, paths, [profile] * len(paths)))
+    settings = DuplicateSettings.of(profile)
+    by_time = sorted(done, key=lambda d: (d[0].start is None, d[0].start or ""))  # the copy is the later one
+    for j, (later, later_fp) in enumerate(by_time):
+        for earlier, earlier_fp in by_time[:j]:
+            found = match(earlier_fp, later_fp, settings)
+            if found:
+                later.events.append({
+                    "kind": "duplicate", "start_s": found.b_start_s, "end_s": found.b_end_s,
+                    "duration_s": found.b_end_s - found.b_start_s, "other_file": earlier.file,
+                    "other_start_s": found.a_start_s, "other_end_s": found.a_end_s, "matched_s": found.matched_s})
+    return [scan for scan, _ in done]
