@@ -52,3 +52,7 @@ def analyse_file(path: Path, probe: MediaProbe, analysers: Iterable[FrameAnalyse
         for analyser in analysers:
             analyser.process_frame(sample.t, sample.frame)
     return {a.name: a.result() for a in analysers}
+
+
+# Built-in analysers append their factories to ANALYSERS when imported (last: they use the interface above).
+from . import presence  # noqa: E402,F401

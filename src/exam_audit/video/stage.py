@@ -15,6 +15,7 @@ from ..profile import Profile
 from .analysis import ANALYSERS, analyse_file
 from .placement import Recording, place
 from .probe import probe
+from .tracks import presence_intervals
 
 if TYPE_CHECKING:
     from ..audit import AuditOptions
@@ -46,4 +47,5 @@ def media_stage(data: ArchiveData, profile: Profile, options: AuditOptions) -> l
                 path, result, [a for _, a in analysers], rate_hz=float(profile.threshold("sample_rate_hz")),
                 width=width)
     data.media["recordings"] = recordings
+    data.media["presence"] = presence_intervals(recordings, data.media.get("analysis", {}))
     return findings

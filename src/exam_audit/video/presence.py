@@ -1,0 +1,145 @@
+"""Who is in the picture over time: presence in a camera's zones, people counts and activity.
+
+One analyser per file, fed by the shared sampling pass: a presence detector (``person``: the YOLOX-Nano
+model, counting people whose feet are in the zone; ``motion``: background subtraction, when no model is
+installed) and an activity meter for practical stations. Raw per-sample decisions are smoothed (a person
+hidden for one sample is not an absence) and turned into present intervals, in media time per file and
+in wall-clock time per camera for the checks and the report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from ..archive import Camera, Polygon
+from ..errors import ExamAuditError
+from ..profile import Profile
+from .analysis import ANALYSERS, AnalyserFactory
+from .models import find_model
+from .motion import activity, occupancy, prepare
+from .person import PersonDetector, PersonPresence
+from .probe import MediaProbe
+from .tracks import PresenceTrack, smooth
+from .zones import zones_from
+
+DETECTORS = ("person", "motion")
+
+
+@dataclass(frozen=True)
+class PresenceSettings:
+    """The presence part of the profile (thresholds are local policy: see data/profile.toml)."""
+
+    detector: str = "auto"  # "auto" (person when a model is found, else motion) | "person" | "motion"
+    confidence: float = 0.5
+    fill_s: float = 1.0  # an absence this short between two presences is a missed detection
+    blip_s: float = 0.5  # a presence this short between two absences is noise
+    motion_level: float = 25.0
+    motion_min_area: float = 0.01
+    motion_window_s: float = 300.0
+    activity_min_area: float = 0.002
+
+    @classmethod
+    def of(cls, profile: Profile, detector: str | None = None) -> PresenceSettings:
+        def value(name: str) -> float:
+            return float(profile.threshold(name))
+
+        return cls(
+            detector=detector or str(profile.raw.get("presence", {}).get("detector", "auto")),
+            confidence=value("person_confidence"), fill_s=value("presence_fill_s"),
+            blip_s=value("presence_blip_s"), motion_level=value("motion_level"),
+            motion_min_area=value("motion_min_area"), motion_window_s=value("motion_background_s"),
+            activity_min_area=value("activity_min_area"))
+
+
+class PresenceAnalyser:
+    """A FrameAnalyser: presence in the invigilator zones and activity in the station zones of one file."""
+
+    name = "presence"
+
+    def __init__(self, person: PersonPresence | None, zones: Sequence[Polygon], station: Sequence[Polygon],
+                 settings: PresenceSettings, note: str | None = None) -> None:
+        self.person = person  # None: the motion detector decides presence
+        self.zones = tuple(zones)
+        self.station = tuple(station)
+        self.settings = settings
+        self.note = note
+        self.times: list[float] = []
+        self.images: list[np.ndarray] = []
+
+    @property
+    def detector(self) -> str:
+        return "person" if self.person else "motion"
+
+    def process_frame(self, t: float, frame: np.ndarray) -> None:
+        self.times.append(t)
+        self.images.append(prepare(frame))
+        if self.person:
+            self.person.process_frame(t, frame)
+
+    def result(self) -> PresenceTrack:
+        s = self.settings
+        if self.person:
+            occupied = self.person.occupied()
+        else:
+            occupied = occupancy(self.times, self.images, self.zones, level=s.motion_level,
+                                 min_area=s.motion_min_area, window_s=s.motion_window_s)
+        moved = activity(self.images, self.station, level=s.motion_level, min_area=s.activity_min_area)
+        step = float(np.median(np.diff(self.times))) if len(self.times) > 1 else 1.0
+        present = smooth(occupied, step, s.fill_s, s.blip_s)
+        people = tuple(self.person.people) if self.person else None
+        self.images = []  # the file's images are no longer needed once decided
+        return PresenceTrack(self.detector, self.note, tuple(self.times), tuple(occupied), tuple(present),
+                             people, tuple(moved))
+
+
+@cache
+def _person_detector(model: Path, confidence: float) -> PersonDetector:
+    return PersonDetector(model, confidence=confidence)
+
+
+def build_presence(profile: Profile, camera: Camera | None, *, detector: str | None = None,
+                   model: Path | None = None, zones: Sequence[Polygon] | None = None) -> PresenceAnalyser:
+    """The presence analyser for one file of ``camera``. ``detector``/``model``/``zones`` override the
+    profile and centre.toml. Asking for ``person`` explicitly without a usable model is an error;
+    ``auto`` falls back to ``motion`` and says why in the result."""
+    settings = PresenceSettings.of(profile, detector)
+    if settings.detector not in (*DETECTORS, "auto"):
+        raise ExamAuditError(f"unknown presence detector {settings.detector!r}",
+                             "use person, motion or auto ([presence] detector in the profile)")
+    if zones is None:
+        zones = camera.invigilator_zones if camera else ()
+    station = zones_from(camera.extra.get("station_zones"), f"camera {camera.id}: station_zones") if camera else ()
+    note = None
+    if settings.detector in ("auto", "person"):
+        choice = find_model(profile, model)
+        problem = choice.problem
+        if choice.path is not None:
+            try:
+                person = _person_detector(choice.path, settings.confidence)
+            except ExamAuditError as exc:
+                problem = str(exc)
+            else:
+                return PresenceAnalyser(PersonPresence(person, zones), zones, station, settings)
+        if settings.detector == "person":
+            raise ExamAuditError(f"the person detector is unavailable: {problem}",
+                                 "install the model (`exam-audit models install FILE`), pass --model, "
+                                 "or use --detector motion")
+        note = f"person detector unavailable ({problem}); motion detector used"
+    return PresenceAnalyser(None, zones, station, settings, note)
+
+
+def _factory(profile: Profile, camera: Camera | None, probe: MediaProbe) -> PresenceAnalyser | None:
+    try:
+        return build_presence(profile, camera)
+    except ExamAuditError:
+        # a bad zone or detector setting: the analyser is not built and the checks say why (not_run)
+        return None
+
+
+PRESENCE = AnalyserFactory("presence", _factory, width=640)
+ANALYSERS.append(PRESENCE)
