@@ -46,32 +46,47 @@ def _medians(rows: np.ndarray) -> np.ndarray:
     return (_histograms(rows).cumsum(axis=1) < (rows.shape[1] + 1) / 2).sum(axis=1)
 
 
-def changed_areas(images: np.ndarray, references: np.ndarray, mask: np.ndarray, level: float,
+def changed_areas(images: np.ndarray, reference: np.ndarray, mask: np.ndarray, level: float,
                   at_least: float = 0.0) -> np.ndarray:
-    """For each image (n, h, w), the share of the frame covered by its largest changed region inside
-    ``mask`` compared with its reference (one (h, w) for all, or one per image), after matching the
-    image's tones to the reference's (exposure changes are not a plain gain: skies saturate, shadows do
-    not). Values below ``at_least`` are only upper bounds: enough to decide, cheaper to get."""
+    """For each image (n, h, w), the share of the frame covered by its largest region inside ``mask``
+    that differs from ``reference`` (h, w), after matching the image's tones to the reference's (exposure
+    changes are not a plain gain: skies saturate, shadows do not). Values below ``at_least`` are only
+    upper bounds: enough to decide, cheaper to get."""
     n = len(images)
     flat = images.reshape(n, -1)
     pixels = flat.shape[1]
-    refs = references.reshape(-1, pixels)
+    ref = reference.reshape(1, -1)
     src = _histograms(flat).cumsum(axis=1) / pixels
-    ref = _histograms(refs).cumsum(axis=1) / pixels
-    luts = np.minimum(np.stack([np.searchsorted(ref[min(i, len(ref) - 1)], src[i]) for i in range(n)]), 255)
-    mapped = np.stack([cv2.LUT(flat[i], luts[i].astype(np.uint8)).ravel() for i in range(n)])
-    diff = cv2.absdiff(mapped, np.broadcast_to(refs, mapped.shape).copy() if len(refs) == 1 else refs)
-    # the threshold rises with each picture's own noise, estimated robustly (median absolute deviation,
-    # over every fourth pixel: plenty for a median)
-    sample = np.ascontiguousarray(diff[:, ::4])
-    middle = _medians(sample)
-    noise = 1.4826 * _medians(np.abs(sample.astype(np.int16) - middle[:, None].astype(np.int16)).astype(np.uint8))
-    changed = (diff > np.maximum(level, 4.0 * noise)[:, None]) & mask.reshape(1, -1)
+    target = _histograms(ref).cumsum(axis=1)[0] / pixels
+    luts = np.minimum(np.searchsorted(target, src), 255).astype(np.uint8)
+    mapped = np.stack([cv2.LUT(flat[i], luts[i]).ravel() for i in range(n)])
+    diff = np.abs(mapped.astype(np.int16) - ref.astype(np.int16)).astype(np.uint8)
+    # the threshold rises with the pictures' own noise, estimated robustly over the block (median absolute
+    # deviation of every fourth pixel: plenty for a median)
+    sample = diff[:, ::4].reshape(1, -1)
+    middle = int(_medians(sample)[0])
+    noise = 1.4826 * float(_medians(cv2.absdiff(sample, np.full_like(sample, middle)))[0])
+    return _largest_regions(diff > max(level, 4.0 * noise), mask, images.shape[1:], at_least)
+
+
+def _largest_regions(changed: np.ndarray, mask: np.ndarray, shape: tuple[int, ...], at_least: float) -> np.ndarray:
+    """Share of the frame covered by the largest region of each row of ``changed`` (n, pixels) inside
+    ``mask``, after an opening; rows whose changed share is below ``at_least`` keep that share."""
+    changed &= mask.reshape(1, -1)
+    pixels = changed.shape[1]
     out = np.count_nonzero(changed, axis=1) / pixels
-    for i in np.flatnonzero(out >= max(at_least, 1e-9)):
-        opened = cv2.morphologyEx(changed[i].reshape(images.shape[1:]).astype(np.uint8), cv2.MORPH_OPEN, _KERNEL)
-        count, _labels, stats, _centroids = cv2.connectedComponentsWithStats(opened, connectivity=8)
-        out[i] = float(stats[1:, cv2.CC_STAT_AREA].max()) / pixels if count > 1 else 0.0
+    rows = np.flatnonzero(out >= max(at_least, 1e-9))
+    if not len(rows):
+        return out
+    # one opening and one labelling for all of them: frames stacked into a tall image, a blank line between
+    h, w = shape
+    tall = np.zeros((len(rows), h + 1, w), np.uint8)
+    tall[:, :h] = changed[rows].reshape(len(rows), h, w)
+    opened = cv2.morphologyEx(tall.reshape(-1, w), cv2.MORPH_OPEN, _KERNEL)
+    _count, _labels, stats, _centroids = cv2.connectedComponentsWithStats(opened, connectivity=8)
+    largest = np.zeros(len(rows))
+    np.maximum.at(largest, stats[1:, cv2.CC_STAT_TOP] // (h + 1), stats[1:, cv2.CC_STAT_AREA])
+    out[rows] = largest / pixels
     return out
 
 
@@ -98,7 +113,7 @@ def _occupancy_pass(images: list[np.ndarray], mask: np.ndarray, empty: list[bool
         pool = [i for i in range(lo, hi) if empty is None or empty[i]]
         if empty is None or len(pool) < 5:  # nothing known to be empty nearby: the mode of all
             pool = list(range(lo, hi))
-            background = _mode([images[i] for i in pool[:: max(1, len(pool) // 48)]])
+            background = _mode([images[i] for i in pool[:: max(1, len(pool) // 32)]])
         else:
             pool = pool[:: max(1, len(pool) // 15)]
             background = np.median(np.stack([images[i] for i in pool]), axis=0).astype(np.uint8)
@@ -130,13 +145,15 @@ def _mode(frames: list[np.ndarray], bins: int = 32) -> np.ndarray:
 def activity(images: list[np.ndarray], zones: Sequence[Polygon], *, level: float = 25.0,
              min_area: float = 0.002) -> list[float]:
     """How much moved since the previous sample inside the zones (share of the frame; 0 for the first).
-    Values below ``min_area`` are only upper bounds."""
+    Values below ``min_area`` are only upper bounds. Consecutive samples are compared directly: exposure
+    rarely jumps between two samples, and a jump could only hide stillness, never invent it."""
     if not images:
         return []
     mask = zone_mask(zones, images[0].shape[1], images[0].shape[0])
     out = [0.0]
     for begin in range(1, len(images), _CHUNK):
         end = min(len(images), begin + _CHUNK)
-        out += changed_areas(np.stack(images[begin:end]), np.stack(images[begin - 1:end - 1]), mask, level,
-                             min_area).tolist()
+        now = np.stack(images[begin:end]).reshape(end - begin, -1)
+        before = np.stack(images[begin - 1:end - 1]).reshape(end - begin, -1)
+        out += _largest_regions(cv2.absdiff(now, before) > level, mask, images[0].shape, min_area).tolist()
     return out

@@ -23,7 +23,8 @@ from .analysis import ANALYSERS, AnalyserFactory
 from .models import find_model
 from .motion import activity, occupancy, prepare
 from .person import PersonDetector, PersonPresence
-from .probe import MediaProbe
+from .probe import MediaProbe, probe
+from .sampler import sample_frames
 from .tracks import PresenceTrack, smooth
 from .zones import zones_from
 
@@ -92,9 +93,10 @@ class PresenceAnalyser:
         step = float(np.median(np.diff(self.times))) if len(self.times) > 1 else 1.0
         present = smooth(occupied, step, s.fill_s, s.blip_s)
         people = tuple(self.person.people) if self.person else None
+        in_zone = tuple(self.person.in_zone) if self.person else None
         self.images = []  # the file's images are no longer needed once decided
         return PresenceTrack(self.detector, self.note, tuple(self.times), tuple(occupied), tuple(present),
-                             people, tuple(moved))
+                             people, in_zone, tuple(moved))
 
 
 @cache
@@ -143,3 +145,22 @@ def _factory(profile: Profile, camera: Camera | None, probe: MediaProbe) -> Pres
 
 PRESENCE = AnalyserFactory("presence", _factory, width=640)
 ANALYSERS.append(PRESENCE)
+
+
+MAX_WIDTH = 1280  # wider frames are scaled down to this before detection (tiles keep people large enough)
+
+
+def presence_of_file(path: Path, profile: Profile, *, detector: str | None = None, model: Path | None = None,
+                     zones: Sequence[Polygon] = (), rate_hz: float = 2.0) -> tuple[MediaProbe, PresenceTrack]:
+    """Presence in one video file, sampled at ``rate_hz`` (for tuning zones and checking a detector).
+    Raises ExamAuditError for a file that cannot be read or a detector that cannot be used."""
+    result = probe(path)
+    if not result.ok:
+        raise ExamAuditError(f"{path}: cannot be read as video ({result.error})",
+                             "check the file; `ffprobe FILE` shows what is wrong")
+    analyser = build_presence(profile, None, detector=detector, model=model, zones=zones)
+    # keyframes alone suffice when they come at least as often as samples: far less to decode
+    keyframes_only = bool(result.keyframe_interval_s) and result.keyframe_interval_s <= 1 / rate_hz + 1e-6
+    for sample in sample_frames(path, result, rate_hz=rate_hz, width=MAX_WIDTH, keyframes_only=keyframes_only):
+        analyser.process_frame(sample.t, sample.frame)
+    return result, analyser.result()

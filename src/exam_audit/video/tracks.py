@@ -28,6 +28,7 @@ class PresenceTrack:
     occupied: tuple[bool, ...]  # someone in the zone, as detected (before smoothing)
     present: tuple[bool, ...]  # after smoothing
     people: tuple[int, ...] | None  # people in the whole frame (person detector only)
+    in_zone: tuple[int, ...] | None  # people standing in the zones (person detector only)
     activity: tuple[float, ...]  # share of the frame that moved since the previous sample, in station zones
 
     @property
@@ -37,6 +38,35 @@ class PresenceTrack:
     def intervals(self) -> list[Interval]:
         """Present intervals [start, end) in media seconds."""
         return runs(self.times, self.present, self.step_s)
+
+    def states(self) -> list[tuple[str, float, float]]:
+        """("present" | "absent", start, end) covering the whole file, in media seconds."""
+        if not self.times:
+            return []
+        out: list[tuple[str, float, float]] = []
+        edge = self.times[0]
+        for start, end in self.intervals():
+            if start > edge:
+                out.append(("absent", edge, start))
+            out.append(("present", start, end))
+            edge = end
+        last = self.times[-1] + self.step_s
+        if last > edge + 1e-9:
+            out.append(("absent", edge, last))
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "detector": self.detector, "note": self.note, "step_s": self.step_s,
+            "intervals": [{"state": state, "start_s": round(a, 3), "end_s": round(b, 3),
+                           "duration_s": round(b - a, 3)} for state, a, b in self.states()],
+            "samples": [{"t": round(t, 3), "occupied": o, "present": p,
+                         "people": self.people[i] if self.people else None,
+                         "in_zone": self.in_zone[i] if self.in_zone else None,
+                         "activity": round(a, 4)}
+                        for i, (t, o, p, a) in enumerate(zip(self.times, self.occupied, self.present,
+                                                               self.activity, strict=True))],
+        }
 
 
 def smooth(flags: Sequence[bool], step_s: float, fill_s: float, blip_s: float) -> list[bool]:
