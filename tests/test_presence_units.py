@@ -247,3 +247,13 @@ def test_checks_say_why_when_recordings_could_not_be_analysed(tables, profile: P
     for check in (invigilation.invigilator_absence, invigilation.headcount, invigilation.practical_activity):
         items = list(check(tables, profile))
         assert len(items) == 1 and isinstance(items[0], NotRun) and "ffmpeg" in items[0].reason
+
+
+def test_presence_intervals_for_the_report_are_wall_clock(tables) -> None:
+    from exam_audit.video.tracks import presence_intervals
+
+    start = datetime.fromisoformat("2026-05-26T08:28:00+08:00")
+    data = _with_track(tables, "CH01", start, _track([False, True, True, False], step=10.0))
+    assert presence_intervals(data.media["recordings"], data.media["analysis"]) == [{
+        "camera": "CH01", "file": "recordings/CH01/x.mp4", "detector": "motion",
+        "present": [["2026-05-26T08:28:10+08:00", "2026-05-26T08:28:30+08:00"]]}]

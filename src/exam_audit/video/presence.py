@@ -147,7 +147,7 @@ PRESENCE = AnalyserFactory("presence", _factory, width=640)
 ANALYSERS.append(PRESENCE)
 
 
-MAX_WIDTH = 1280  # wider frames are scaled down to this before detection (tiles keep people large enough)
+MAX_WIDTH = 1280  # frames for the motion detector (it works at 160 pixels: anything larger is plenty)
 
 
 def presence_of_file(path: Path, profile: Profile, *, detector: str | None = None, model: Path | None = None,
@@ -161,6 +161,9 @@ def presence_of_file(path: Path, profile: Profile, *, detector: str | None = Non
     analyser = build_presence(profile, None, detector=detector, model=model, zones=zones)
     # keyframes alone suffice when they come at least as often as samples: far less to decode
     keyframes_only = bool(result.keyframe_interval_s) and result.keyframe_interval_s <= 1 / rate_hz + 1e-6
-    for sample in sample_frames(path, result, rate_hz=rate_hz, width=MAX_WIDTH, keyframes_only=keyframes_only):
+    width = MAX_WIDTH
+    if analyser.person and result.width and result.height:
+        width = analyser.person.detector.input_width(result.width, result.height)
+    for sample in sample_frames(path, result, rate_hz=rate_hz, width=width, keyframes_only=keyframes_only):
         analyser.process_frame(sample.t, sample.frame)
     return result, analyser.result()
