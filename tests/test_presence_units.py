@@ -257,3 +257,18 @@ def test_presence_intervals_for_the_report_are_wall_clock(tables) -> None:
     assert presence_intervals(data.media["recordings"], data.media["analysis"]) == [{
         "camera": "CH01", "file": "recordings/CH01/x.mp4", "detector": "motion",
         "present": [["2026-05-26T08:28:10+08:00", "2026-05-26T08:28:30+08:00"]]}]
+
+
+def test_the_audit_falls_back_to_motion_and_says_why(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from exam_audit.archive import Camera
+    from exam_audit.video.presence import PRESENCE
+
+    monkeypatch.setenv("EXAM_AUDIT_DATA", str(tmp_path))
+    monkeypatch.delenv(models.MODEL_ENV, raising=False)
+    insisting = Profile.load()
+    insisting.raw["presence"] = {"detector": "person", "model": ""}
+    camera = Camera(id="CH09", extra={"station_zones": [[[0, 0], [1, 0]]]})
+    probe = MediaProbe(path="x.mp4", ok=True, width=160, height=90)
+    analyser = PRESENCE.build(insisting, camera, probe)
+    assert analyser is not None and analyser.detector == "motion"
+    assert "person detector is unavailable" in analyser.note and "station_zones" in analyser.note

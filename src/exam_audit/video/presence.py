@@ -115,8 +115,13 @@ def build_presence(profile: Profile, camera: Camera | None, *, detector: str | N
                              "use person, motion or auto ([presence] detector in the profile)")
     if zones is None:
         zones = camera.invigilator_zones if camera else ()
-    station = zones_from(camera.extra.get("station_zones"), f"camera {camera.id}: station_zones") if camera else ()
-    note = None
+    station: tuple[Polygon, ...] = ()
+    notes: list[str] = []
+    if camera:
+        try:
+            station = zones_from(camera.extra.get("station_zones"), f"centre.toml camera {camera.id}: station_zones")
+        except ExamAuditError as exc:
+            notes.append(f"{exc}; activity measured over the whole frame")
     if settings.detector in ("auto", "person"):
         choice = find_model(profile, model)
         problem = choice.problem
@@ -126,21 +131,24 @@ def build_presence(profile: Profile, camera: Camera | None, *, detector: str | N
             except ExamAuditError as exc:
                 problem = str(exc)
             else:
-                return PresenceAnalyser(PersonPresence(person, zones), zones, station, settings)
+                return PresenceAnalyser(PersonPresence(person, zones), zones, station, settings,
+                                        "; ".join(notes) or None)
         if settings.detector == "person":
             raise ExamAuditError(f"the person detector is unavailable: {problem}",
                                  "install the model (`exam-audit models install FILE`), pass --model, "
                                  "or use --detector motion")
-        note = f"person detector unavailable ({problem}); motion detector used"
-    return PresenceAnalyser(None, zones, station, settings, note)
+        notes.append(f"person detector unavailable ({problem}); motion detector used")
+    return PresenceAnalyser(None, zones, station, settings, "; ".join(notes) or None)
 
 
 def _factory(profile: Profile, camera: Camera | None, probe: MediaProbe) -> PresenceAnalyser | None:
     try:
         return build_presence(profile, camera)
-    except ExamAuditError:
-        # a bad zone or detector setting: the analyser is not built and the checks say why (not_run)
-        return None
+    except ExamAuditError as exc:
+        # a detector the profile insists on but that cannot be used: the audit goes on with motion, saying why
+        analyser = build_presence(profile, camera, detector="motion")
+        analyser.note = "; ".join(filter(None, (str(exc), analyser.note))) + "; motion detector used"
+        return analyser
 
 
 PRESENCE = AnalyserFactory("presence", _factory, width=640)
