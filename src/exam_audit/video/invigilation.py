@@ -97,12 +97,14 @@ def invigilator_absence(data: ArchiveData, profile: Profile) -> Iterator[Finding
                 end_media = last.media_s + (until - last.at).total_seconds()
                 picks = (run[0], run[len(run) // 2], last)
                 camera = data.centre.cameras.get(timeline.camera)
-                zone = "invigilator zone" if camera and camera.invigilator_zones else "whole frame"
+                zoned = bool(camera and camera.invigilator_zones)
                 yield profile.finding(
                     ABSENT, session_id=session.session_id, camera=timeline.camera, file=run[0].file,
                     start=run[0].at, end=until,
                     evidence={"minutes": round((until - run[0].at).total_seconds() / 60, 1),
-                              "threshold_min": limit.total_seconds() / 60, "zone": zone,
+                              "threshold_min": round(limit.total_seconds() / 60, 2),
+                              "zone": "invigilator zone" if zoned else "whole frame",
+                              "zone_zh": "监考区域" if zoned else "整个画面",
                               "start_local": f"{run[0].at:%H:%M:%S}", "end_local": f"{until:%H:%M:%S}",
                               **_span_evidence(run[0], end_media, last.file),
                               "snapshots": [{"file": m.file, "media_s": round(m.media_s, 2)} for m in picks],
