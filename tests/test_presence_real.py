@@ -100,3 +100,40 @@ def test_brightness_swings_are_not_a_person(detector: str, media_dir: Path, pers
     print(f"\n{detector} detector on {TRAP}: {sum(track.occupied)} of {len(track.times)} samples occupied")
     assert len(track.times) >= 8 and not any(track.occupied)
     assert not any(track.people or ())
+
+
+def test_audit_of_an_archive_holding_the_real_clip(tmp_path: Path, media_labels: dict) -> None:
+    """The whole audit on real footage: the clip filed as a theory session's recording (a link, never a
+    copy), with the absence threshold lowered to 3.6 s so that the clip's absences count."""
+    import json
+
+    from click.testing import CliRunner
+
+    from exam_audit.cli import main
+
+    clip = _needs(MEDIA / CLIP)
+    archive = tmp_path / "archive"
+    (archive / "recordings").mkdir(parents=True)
+    (archive / "recordings" / "CH01_20220415083000_20220415083220.mp4").symlink_to(clip)
+    (archive / "centre.toml").write_text('[centre]\nid = "REAL"\n\n[[camera]]\nid = "CH01"\nroom = "理论考场1"\n',
+                                         encoding="utf-8")
+    (archive / "sessions.csv").write_text("session_id,start,end,room,exam_type,operation\n"
+                                          "S1,2022-04-15 08:30:00,2022-04-15 08:32:20,理论考场1,theory,1.2\n",
+                                          encoding="utf-8")
+    profile = tmp_path / "short.toml"
+    profile.write_text('[thresholds.absence_max_min]\nvalue = 0.06\nsource = "test: 3.6 s"\n\n'
+                       '[thresholds.sample_rate_hz]\nvalue = 2.0\n\n[presence]\ndetector = "motion"\n',
+                       encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["audit", str(archive), "--profile", str(profile), "--out", str(out),
+                                       "--db", str(tmp_path / "store.db")], catch_exceptions=False)
+    assert result.exit_code in (0, 1), result.output
+    found = [f for f in json.loads((out / "findings.json").read_text(encoding="utf-8"))["findings"]
+             if f["rule"] == "invigilation.absent"]
+    spans = [(f["evidence"]["media_start_s"], f["evidence"]["media_end_s"]) for f in found]
+    print(f"\nmotion audit of the real clip, absences over 3.6 s: {spans}")
+    gaps = _absences([tuple(x) for x in media_labels[CLIP]["present"]], media_labels[CLIP]["duration_s"])
+    assert all(any(min(b, gb) - max(a, ga) > 0 for ga, gb in gaps) for a, b in spans)  # all real
+    for a, b in (g for g in gaps if g[1] - g[0] >= 5.0):  # every clear absence reported, within 2 s
+        assert any(abs(a - fa) <= 2.0 and abs(b - fb) <= 2.0 for fa, fb in spans), (a, b)
+    assert all(f["evidence"]["detector"] == "motion" and f["camera"] == "CH01" for f in found)
