@@ -21,7 +21,7 @@ from ..errors import ExamAuditError
 from ..profile import Profile
 from .analysis import ANALYSERS, AnalyserFactory
 from .models import find_model
-from .motion import activity, occupancy, prepare
+from .motion import ANALYSIS_WIDTH, activity, occupancy, prepare
 from .person import PersonDetector, PersonPresence
 from .probe import MediaProbe, probe
 from .sampler import sample_frames
@@ -35,14 +35,14 @@ DETECTORS = ("person", "motion")
 class PresenceSettings:
     """The presence part of the profile (thresholds are local policy: see data/profile.toml)."""
 
-    detector: str = "auto"  # "auto" (person when a model is found, else motion) | "person" | "motion"
-    confidence: float = 0.5
-    fill_s: float = 1.0  # an absence this short between two presences is a missed detection
-    blip_s: float = 0.5  # a presence this short between two absences is noise
-    motion_level: float = 25.0
-    motion_min_area: float = 0.01
-    motion_window_s: float = 300.0
-    activity_min_area: float = 0.002
+    detector: str  # "auto" (person when a model is found, else motion) | "person" | "motion"
+    confidence: float
+    fill_s: float  # an absence this short between two presences is a missed detection
+    blip_s: float  # a presence this short between two absences is noise
+    motion_level: float
+    motion_min_area: float
+    motion_window_s: float
+    activity_min_area: float
 
     @classmethod
     def of(cls, profile: Profile, detector: str | None = None) -> PresenceSettings:
@@ -151,11 +151,9 @@ def _factory(profile: Profile, camera: Camera | None, probe: MediaProbe) -> Pres
         return analyser
 
 
-PRESENCE = AnalyserFactory("presence", _factory, width=640)
+# 480 pixels: what the person detector needs of a 16:9 frame (see PersonDetector.input_width)
+PRESENCE = AnalyserFactory("presence", _factory, width=480)
 ANALYSERS.append(PRESENCE)
-
-
-MAX_WIDTH = 1280  # frames for the motion detector (it works at 160 pixels: anything larger is plenty)
 
 
 def presence_of_file(path: Path, profile: Profile, *, detector: str | None = None, model: Path | None = None,
@@ -169,7 +167,7 @@ def presence_of_file(path: Path, profile: Profile, *, detector: str | None = Non
     analyser = build_presence(profile, None, detector=detector, model=model, zones=zones)
     # keyframes alone suffice when they come at least as often as samples: far less to decode
     keyframes_only = bool(result.keyframe_interval_s) and result.keyframe_interval_s <= 1 / rate_hz + 1e-6
-    width = MAX_WIDTH
+    width = 2 * ANALYSIS_WIDTH  # the motion detector's images, scaled down once more with area averaging
     if analyser.person and result.width and result.height:
         width = analyser.person.detector.input_width(result.width, result.height)
     for sample in sample_frames(path, result, rate_hz=rate_hz, width=width, keyframes_only=keyframes_only):
