@@ -4,7 +4,8 @@
 the samples around it in two passes: first the per-pixel *mode* (the empty room looks the same every
 time, while the people who visit it differ and move, so a person who stays most of the time still does
 not become the room, where a median would make them part of it), then the median of the samples the
-first pass found empty. *Activity* (hands-on
+first pass found empty — or, when it found none, of the quarter that changed least (a visitor who stood
+still as long as the room stood empty can tie with it in the mode). *Activity* (hands-on
 work at a practical station) compares each sample with the one before it.
 
 Both match each image's tones to its reference's before differencing (auto-exposure, clouds), and count
@@ -99,26 +100,29 @@ def occupancy(times: list[float], images: list[np.ndarray], zones: Sequence[Poly
     step = float(np.median(np.diff(times))) if len(times) > 1 else 1.0
     half = max(1, round(window_s / 2 / max(step, 1e-6)))
     first = _occupancy_pass(images, mask, None, half, level, min_area)
-    return _occupancy_pass(images, mask, [not o for o in first], half, level, min_area)
+    return [bool(a >= min_area) for a in _occupancy_pass(images, mask, first, half, level, min_area)]
 
 
-def _occupancy_pass(images: list[np.ndarray], mask: np.ndarray, empty: list[bool] | None, half: int,
-                    level: float, min_area: float) -> list[bool]:
+def _occupancy_pass(images: list[np.ndarray], mask: np.ndarray, earlier: list[float] | None, half: int,
+                    level: float, min_area: float) -> list[float]:
+    """Changed area of every image against the empty room around it: the mode of all samples (first
+    pass), or the median of the samples the first pass found emptiest (second pass)."""
     n = len(images)
     block = max(1, min(_CHUNK, half))  # one background serves the samples of half the window
-    out: list[bool] = []
+    out: list[float] = []
     for begin in range(0, n, block):
         centre = min(n - 1, begin + block // 2)
         lo, hi = max(0, centre - half), min(n, centre + half + 1)
-        pool = [i for i in range(lo, hi) if empty is None or empty[i]]
-        if empty is None or len(pool) < 5:  # nothing known to be empty nearby: the mode of all
+        if earlier is None:
             pool = list(range(lo, hi))
             background = _mode([images[i] for i in pool[:: max(1, len(pool) // 32)]])
         else:
+            pool = [i for i in range(lo, hi) if earlier[i] < min_area]
+            if len(pool) < 5:  # nobody judged absent nearby: the quarter that changed least is the best guess
+                pool = sorted(sorted(range(lo, hi), key=earlier.__getitem__)[: max(5, (hi - lo) // 4)])
             pool = pool[:: max(1, len(pool) // 15)]
             background = np.median(np.stack([images[i] for i in pool]), axis=0).astype(np.uint8)
-        areas = changed_areas(np.stack(images[begin:begin + block]), background, mask, level, min_area)
-        out += [bool(a >= min_area) for a in areas]
+        out += changed_areas(np.stack(images[begin:begin + block]), background, mask, level, min_area).tolist()
     return out
 
 
