@@ -14,6 +14,7 @@ from .archive import ArchiveData
 from .findings import Finding, NotRun
 from .profile import Profile
 from .records import concurrency, planning, practical, roster, scores, staffing, timing, validation
+from .video import invigilation
 from .video import timeline_checks as timeline
 
 CheckFunction = Callable[[ArchiveData, Profile], Iterable[Finding | NotRun]]
@@ -37,6 +38,12 @@ CHECKS: list[Check] = [
           needs=("candidates",), needs_any=("sessions", "plan")),
     Check("subject shares", ("data.invalid_value",), validation.subject_shares,
           needs=("results",), needs_any=("sessions", "plan")),
+    Check("invigilator presence", (invigilation.ABSENT,), invigilation.invigilator_absence,
+          needs_any=("sessions", "plan"), needs_recordings=True),
+    Check("headcount on camera", (invigilation.HEADCOUNT,), invigilation.headcount,
+          needs=("events",), needs_any=("sessions", "plan"), needs_recordings=True),
+    Check("practical station activity", (invigilation.NO_ACTIVITY,), invigilation.practical_activity,
+          needs_any=("sessions", "plan"), needs_recordings=True),
 ]
 
 # Cross-checks of plan, sessions, candidates, results, log, staff and training (records/*.py).

@@ -11,6 +11,8 @@ at that offset (± one bin). It is a duplicate when at least ``duplicate_min_act
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -89,19 +91,61 @@ def match(a_samples: Sequence[Sequence[float]], b_samples: Sequence[Sequence[flo
     return best
 
 
-def _verify(a: dict[int, int], b: dict[int, int], offset: int, settings: DuplicateSettings) -> Match | None:
+# Offsets (in bins, either way) at which the same stretch is compared again to learn how often its bins
+# match by chance: a person pacing one short route makes few distinct patterns, which line up with any
+# other pacing at many offsets. A copy lines up at its own offset far more often than chance allows.
+CHANCE_OFFSETS = tuple(d for k in range(5, 65, 3) for d in (-k, k))
+CHANCE_P_MAX = 1e-6  # the match must be this improbable by chance (many offsets and files are compared)
+MIN_CHANGES = 12  # and rest on at least this many changes of the activity pattern, not a few long runs
+
+
+def _matches(a: dict[int, int], b: dict[int, int], offset: int, settings: DuplicateSettings,
+             lo: int | None = None, hi: int | None = None) -> list[tuple[int, int]]:
     matched = []
     for i, mask in sorted(a.items()):
+        if (lo is not None and i < lo) or (hi is not None and i > hi):
+            continue
         partner = max((j for j in (i + offset - 1, i + offset, i + offset + 1) if j in b),
                       key=lambda j: _overlap(mask, b[j]), default=None)
         if partner is not None and _overlap(mask, b[partner]) >= settings.overlap_min:
             matched.append((i, partner))
+    return matched
+
+
+def _binomial_tail(k: int, n: int, p: float) -> float:
+    """P(X >= k) for X ~ Binomial(n, p)."""
+    if k <= 0:
+        return 1.0
+    if p <= 0.0:
+        return 0.0
+    if p >= 1.0:
+        return 1.0
+    logs = [math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * math.log(p)
+            + (n - i) * math.log1p(-p) for i in range(k, n + 1)]
+    top = max(logs)
+    return min(1.0, math.exp(top) * sum(math.exp(x - top) for x in logs))
+
+
+def _verify(a: dict[int, int], b: dict[int, int], offset: int, settings: DuplicateSettings) -> Match | None:
+    matched = _matches(a, b, offset, settings)
     if len(matched) < settings.min_bins:
         return None
     # activity that matches only here and there is chance; a copy matches for most of its active bins
     first, last = matched[0][0], matched[-1][0]
     active_a = sum(1 for i in a if first <= i <= last)
     if len(matched) < 0.6 * active_a:
+        return None
+    trials = hits = 0
+    for d in CHANCE_OFFSETS:
+        trials += active_a
+        hits += len(_matches(a, b, offset + d, settings, first, last))
+    chance = (hits + 1) / (trials + 2)
+    # Neighbouring bins are not independent trials: someone standing gives the same mask for a minute.
+    # What can match by chance is each change of pattern, so the evidence is counted in changes.
+    window = [a[i] for i in sorted(a) if first <= i <= last]
+    changes = 1 + sum(1 for x, y in itertools.pairwise(window) if x != y)
+    agreeing = round(changes * len(matched) / active_a)
+    if changes < MIN_CHANGES or _binomial_tail(agreeing, changes, chance) > CHANCE_P_MAX:
         return None
     size = settings.bin_s
     return Match(a_start_s=first * size, a_end_s=(last + 1) * size, b_start_s=matched[0][1] * size,

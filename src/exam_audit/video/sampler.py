@@ -92,8 +92,14 @@ def output_size(probe: MediaProbe, width: int) -> tuple[int, int]:
 
 def _command(path: Path, plan: SamplingPlan, size: tuple[int, int]) -> list[str]:
     # select keeps a frame when at least ~one step has passed since the last kept one: the grid follows
-    # the frames' own timestamps, and nothing is duplicated or invented (unlike the fps filter)
-    keep = f"select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,{plan.step_s * 0.95:.6f})'"
+    # the frames' own timestamps, and nothing is duplicated or invented (unlike the fps filter). The first
+    # decoded sample is half a step in, so that each sample stands for the middle of its interval, not its
+    # edge (person detector at 2/s on the labelled room clip: 97.0 % per-second agreement, 94.8 % from the
+    # edges). Keyframes are sparse already: the first one is kept.
+    half = plan.step_s / 2 if plan.mode == "decode" else 0.0
+    step = plan.step_s * 0.95
+    keep = (f"select='if(isnan(prev_selected_t)\\,gte(t\\,{half:.6f})\\,"
+            f"gte(t-prev_selected_t\\,{step:.6f}))'")
     chain = f"{keep},scale={size[0]}:{size[1]}:flags=area,showinfo"
     cmd = [tool("ffmpeg"), "-hide_banner", "-nostats", "-nostdin", "-loglevel", "info"]
     if plan.mode == "keyframes":
