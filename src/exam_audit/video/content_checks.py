@@ -73,7 +73,9 @@ class _Sessions:
         for s in candidates:
             lo, hi = s.window  # type: ignore[misc]
             shared = min(hi, end) - max(lo, start)
-            if shared > overlap or (best is None and shared == overlap == timedelta(0) and lo <= start <= hi):
+            # a span that only touches a session starts inside it (a span beginning as the session ends is
+            # after it: the empty room once the candidates have left, filmed until the file closes)
+            if shared > overlap or (best is None and shared == overlap == timedelta(0) and lo <= start < hi):
                 best, overlap = s, shared
         if best is None:
             return False, fields

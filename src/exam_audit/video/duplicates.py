@@ -50,12 +50,30 @@ class Match:
     matched_s: float
 
 
+COMMON_CELL_SHARE = 0.5  # a cell active in more than this share of a file's bins carries no timing
+
+
 def bins(samples: Sequence[Sequence[float]], bin_s: float) -> dict[int, int]:
-    """bin index -> union of the masks of the samples in it."""
+    """bin index -> union of the masks of the samples in it, without the file's busy cells.
+
+    The fingerprint already drops cells active in most *samples*; but someone working in one place (hands
+    going up and down at a workbench, a seated candidate fidgeting) moves between a few nearby cells, each
+    active in only some samples yet in nearly every bin once a bin's samples are joined. Such cells are
+    active in any stretch of the file, so they match at every offset and would make two unrelated
+    stretches look alike (or, counted as chance, hide a real copy). Cells active in most bins of the file
+    (counted from its first to its last active bin) are removed; bins left empty are dropped.
+    """
     out: dict[int, int] = defaultdict(int)
     for t, mask in samples:
         out[int(t // bin_s)] |= int(mask)
-    return dict(out)
+    if not out:
+        return {}
+    span = max(out) - min(out) + 1
+    busy = 0
+    for cell in range(max(out.values()).bit_length()):
+        if sum(1 for m in out.values() if m >> cell & 1) > COMMON_CELL_SHARE * span:
+            busy |= 1 << cell
+    return {i: m & ~busy for i, m in out.items() if m & ~busy}
 
 
 def _overlap(a: int, b: int) -> float:
@@ -101,15 +119,22 @@ MIN_CHANGES = 12  # and rest on at least this many changes of the activity patte
 
 def _matches(a: dict[int, int], b: dict[int, int], offset: int, settings: DuplicateSettings,
              lo: int | None = None, hi: int | None = None) -> list[tuple[int, int]]:
-    matched = []
+    return [(i, j) for i, j, same in _compare(a, b, offset, settings, lo, hi) if same]
+
+
+def _compare(a: dict[int, int], b: dict[int, int], offset: int, settings: DuplicateSettings,
+             lo: int | None = None, hi: int | None = None) -> list[tuple[int, int, bool]]:
+    """(bin of a, its best partner in b, whether they match) for the active bins of ``a`` in lo…hi that
+    have an active bin of ``b`` at ``offset`` (± one bin) to compare with."""
+    out = []
     for i, mask in sorted(a.items()):
         if (lo is not None and i < lo) or (hi is not None and i > hi):
             continue
         partner = max((j for j in (i + offset - 1, i + offset, i + offset + 1) if j in b),
                       key=lambda j: _overlap(mask, b[j]), default=None)
-        if partner is not None and _overlap(mask, b[partner]) >= settings.overlap_min:
-            matched.append((i, partner))
-    return matched
+        if partner is not None:
+            out.append((i, partner, _overlap(mask, b[partner]) >= settings.overlap_min))
+    return out
 
 
 def _binomial_tail(k: int, n: int, p: float) -> float:
@@ -130,15 +155,35 @@ def _verify(a: dict[int, int], b: dict[int, int], offset: int, settings: Duplica
     matched = _matches(a, b, offset, settings)
     if len(matched) < settings.min_bins:
         return None
-    # activity that matches only here and there is chance; a copy matches for most of its active bins
+    # activity that matches only here and there is chance; a copy matches for most of its active bins.
+    # The copy is the stretch where matches are densest (the best-scoring run of a's active bins, a match
+    # scoring +0.4 and a miss -0.6, so any run kept matches in more than 60 % of its bins): someone pacing
+    # a short route matches by chance before and after the copy too, and the first-to-last matched span
+    # would dilute a 4-minute copy into an hour of chance.
+    hit = {i for i, _ in matched}
+    best_score = score = 0.0
+    start = first = last = None
+    for i in sorted(a):
+        if score <= 0.0:
+            score, start = 0.0, i
+        score += 0.4 if i in hit else -0.6
+        if score > best_score:
+            best_score, first, last = score, start, i
+    if first is None:
+        return None
+    matched = [(i, j) for i, j in matched if first <= i <= last]
+    if len(matched) < settings.min_bins:
+        return None
     first, last = matched[0][0], matched[-1][0]
     active_a = sum(1 for i in a if first <= i <= last)
-    if len(matched) < 0.6 * active_a:
-        return None
+    # Chance is the match rate where there was something to compare: a bin of ``a`` facing no activity
+    # in ``b`` (before its start, past its end, a quiet spell) cannot match at any offset, and counting it
+    # as a miss made chance look small next to a short or mostly quiet recording.
     trials = hits = 0
     for d in CHANCE_OFFSETS:
-        trials += active_a
-        hits += len(_matches(a, b, offset + d, settings, first, last))
+        compared = _compare(a, b, offset + d, settings, first, last)
+        trials += len(compared)
+        hits += sum(1 for *_, same in compared if same)
     chance = (hits + 1) / (trials + 2)
     # Neighbouring bins are not independent trials: someone standing gives the same mask for a minute.
     # What can match by chance is each change of pattern, so the evidence is counted in changes.
