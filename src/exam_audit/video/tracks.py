@@ -135,8 +135,12 @@ def camera_timelines(recordings: Iterable[Recording], analysis: dict[str, dict[s
         if track.note:
             timeline.notes.add(track.note)
         people = track.people or (None,) * len(track.times)
+        # a black picture (lens covered, video.black) shows nobody whether anyone is there or not: its
+        # samples are left out, a break in sampling, so that unknown is never counted as absent or still
+        black = analysis.get(rec.file, {}).get("black", {}).get("events", [])
         timeline.moments += [Moment(rec.start + timedelta(seconds=t), rec.file, t, p, n, a)
-                             for t, p, n, a in zip(track.times, track.present, people, track.activity, strict=True)]
+                             for t, p, n, a in zip(track.times, track.present, people, track.activity, strict=True)
+                             if not any(e["start_s"] <= t <= e["end_s"] for e in black)]
     for timeline in out.values():
         timeline.moments.sort(key=lambda m: m.at)
     return out
