@@ -113,7 +113,9 @@ def match(a_samples: Sequence[Sequence[float]], b_samples: Sequence[Sequence[flo
 # match by chance: a person pacing one short route makes few distinct patterns, which line up with any
 # other pacing at many offsets. A copy lines up at its own offset far more often than chance allows.
 CHANCE_OFFSETS = tuple(d for k in range(5, 65, 3) for d in (-k, k))
-CHANCE_P_MAX = 1e-6  # the match must be this improbable by chance (many offsets and files are compared)
+CHANCE_P_MAX = 1e-8  # the match must be this improbable by chance: many offsets and files are compared,
+# and the run tested is the densest one picked out of the alignment (a copy measured ~1e-9 to 1e-33; an
+# invigilator's chance run on a clean archive 6e-8)
 MIN_CHANGES = 12  # and rest on at least this many changes of the activity pattern, not a few long runs
 
 
