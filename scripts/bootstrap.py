@@ -103,7 +103,7 @@ def demo() -> int:
             return code
     code = run([exam_audit, "audit", SAMPLE, "--out", OUT, "--db", OUT / "exam-audit.db"])
     if code in (0, 1):  # 1 = the audit found problems, as it should on the sample
-        say(f"done: the reports are in {OUT} (findings.json, findings.csv); "
+        say(f"done: open {OUT / 'report.html'} (also findings.json, findings.csv); "
             f"the injected defects are listed in {SAMPLE / 'ground_truth.json'}")
         return 0
     return code
