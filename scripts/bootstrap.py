@@ -98,12 +98,12 @@ def demo() -> int:
     if not SAMPLE.exists():
         say(f"no sample archive yet: generating one with known defects in {SAMPLE}")
         code = run([exam_audit, "fixtures", "make", SAMPLE, "--seed", "1", "--defects", "all", "--video",
-                    "--sessions", "4", "--candidates", "16"])
+                    "--sessions", "6", "--candidates", "16"])
         if code != 0:
             return code
     code = run([exam_audit, "audit", SAMPLE, "--out", OUT, "--db", OUT / "exam-audit.db"])
     if code in (0, 1):  # 1 = the audit found problems, as it should on the sample
-        say(f"done: the reports are in {OUT} (findings.json, findings.csv); "
+        say(f"done: open {OUT / 'report.html'} (also findings.json, findings.csv); "
             f"the injected defects are listed in {SAMPLE / 'ground_truth.json'}")
         return 0
     return code

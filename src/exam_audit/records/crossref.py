@@ -8,7 +8,7 @@ score and time rules judge.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -164,6 +164,15 @@ def standard_of(profile: Profile, code: str | None) -> Operation | None:
     """The operation when the profile knows its practical standard, else None."""
     operation = profile.operation(code) if code else None
     return operation if operation and operation.practical else None
+
+
+def standard_or_count(profile: Profile, code: str | None, unknown: Counter[str]) -> Operation | None:
+    """``standard_of``, counting an operation without a known standard in ``unknown``: the rules that
+    need the standard are then reported as not run for it, never judged with a guessed one."""
+    operation = standard_of(profile, code)
+    if operation is None:
+        unknown[code or "unknown"] += 1
+    return operation
 
 
 def operation_label(profile: Profile, code: str | None) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from ..archive import ArchiveData
 from ..findings import Finding, NotRun
 from ..profile import Profile
-from .crossref import index_of, lacking, operation_label, refs, standard_of
+from .crossref import index_of, lacking, operation_label, refs, standard_or_count
 
 
 def oral_only(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
@@ -26,9 +26,7 @@ def oral_only(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]
         subjects = sitting.subjects()
         if not sitting.practical or not subjects:
             continue
-        operation = standard_of(profile, sitting.operation)
-        if operation is None:
-            unknown[sitting.operation or "unknown"] += 1
+        operation = standard_or_count(profile, sitting.operation, unknown)
         oral = [r for r in subjects.values() if r["mode"] == "oral"]
         if not oral:
             continue

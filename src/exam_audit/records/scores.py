@@ -11,7 +11,7 @@ from datetime import date, datetime
 from ..archive import ArchiveData
 from ..findings import Finding, NotRun
 from ..profile import Profile
-from .crossref import index_of, lacking, num, operation_label, ref, refs, standard_of, when, zh
+from .crossref import index_of, lacking, num, operation_label, ref, refs, standard_or_count, when, zh
 
 _SCORE_EPSILON = 0.01  # scores are written with at most two decimals
 
@@ -68,9 +68,8 @@ def practical_scores(data: ArchiveData, profile: Profile) -> Iterator[Finding | 
     for sitting in index.sittings():
         if not sitting.practical:
             continue
-        operation = standard_of(profile, sitting.operation)
+        operation = standard_or_count(profile, sitting.operation, unknown)
         if operation is None:
-            unknown[sitting.operation or "unknown"] += 1
             continue
         assert operation.practical is not None
         weights = operation.practical.weights

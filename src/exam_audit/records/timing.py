@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from ..archive import ArchiveData
 from ..findings import Finding, NotRun
 from ..profile import Profile
-from .crossref import RecordIndex, index_of, minutes, num, operation_label, ref, refs, standard_of, when, zh
+from .crossref import RecordIndex, index_of, minutes, num, operation_label, ref, refs, standard_or_count, when, zh
 from .tables import Record
 
 # The order a candidate's events must follow; sign-in and identity check may come in either order.
@@ -123,9 +123,8 @@ def sitting_durations(data: ArchiveData, profile: Profile) -> Iterator[Finding |
                 yield profile.finding("time.theory_too_fast", **fields,
                                       evidence={**evidence, "limit": num(shortest)})
             continue
-        operation = standard_of(profile, sitting.operation)
+        operation = standard_or_count(profile, sitting.operation, unknown)
         if operation is None:
-            unknown[sitting.operation or "unknown"] += 1
             continue
         assert operation.practical is not None
         standard = operation.practical.minutes
