@@ -25,8 +25,10 @@ WORK_WIDTH = 160  # pixels: the grey picture every content analyser works on
 CHANGE_GRID = (6, 8)  # rows, columns of the tiles whose change decides stillness
 SCENE_SIZE = (96, 54)  # the picture the scene-change analyser compares, and its tile grid:
 SCENE_GRID = (6, 8)
-FINGERPRINT_SIZE = (32, 18)  # the picture the activity fingerprint is cut from, and its cells:
-FINGERPRINT_GRID = (6, 8)  # 48 cells: one sample's activity fits in one 64-bit integer
+FINGERPRINT_SIZE = (32, 18)  # the picture the activity fingerprint is cut from, and its cells (4x3 pixels);
+# a mask is an integer of rows*cols bits. A finer grid was tried (12x16): someone pacing slowly then
+# changes cells more often, and two people pacing the same front of a room matched by chance for longer.
+FINGERPRINT_GRID = (6, 8)
 
 
 @dataclass(frozen=True)
@@ -302,7 +304,7 @@ class FingerprintAnalyser:
 
     def result(self) -> dict[str, Any]:
         if len(self.pictures) < 3:
-            return {"samples": [], "span_s": 0.0}
+            return {"grid": list(FINGERPRINT_GRID), "samples": [], "span_s": 0.0}
         stack = np.stack(self.pictures).astype(np.int16)
         moved = np.abs(stack - np.median(stack, axis=0)) >= self.settings.fingerprint_pixel_delta
         rows, cols = FINGERPRINT_GRID
@@ -312,10 +314,11 @@ class FingerprintAnalyser:
         cells &= ~(cells.mean(axis=0) > 0.5)  # always-active cells: clocks, flicker
         # most of the picture changed at once: the view itself changed (see scene_change), not activity
         cells[cells.sum(axis=(1, 2)) > rows * cols // 2] = False
-        weights = (1 << np.arange(rows * cols, dtype=np.uint64)).reshape(rows, cols)
-        masks = (cells.astype(np.uint64) * weights).sum(axis=(1, 2))
+        # cell r*cols + c is bit r*cols + c of the sample's mask
+        packed = np.packbits(cells.reshape(n, rows * cols), axis=1, bitorder="little")
+        masks = [int.from_bytes(row.tobytes(), "little") for row in packed]
         samples = [[round(t, 3), int(m)] for t, m in zip(self.times, masks, strict=True) if m]
-        return {"samples": samples, "span_s": round(self.times[-1] - self.times[0], 3)}
+        return {"grid": [rows, cols], "samples": samples, "span_s": round(self.times[-1] - self.times[0], 3)}
 
 
 def _factory(name: str, cls: type) -> AnalyserFactory:
