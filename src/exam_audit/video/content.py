@@ -227,7 +227,8 @@ class SceneChangeAnalyser:
             return
         shift_x, shift_y = self._shift(before, after)
         replaced = changed / compared >= self.settings.scene_changed_ratio
-        moved = max(abs(shift_x), abs(shift_y)) >= self.settings.scene_shift_min
+        moved = (max(abs(shift_x), abs(shift_y)) >= self.settings.scene_shift_min
+                 and self._shift_explains(before, after, shift_x, shift_y))
         if replaced or moved:
             self.candidates.append({"start_s": b[1][1], "end_s": b[2][0],
                                     "changed_ratio": round(changed / compared, 3),
@@ -245,7 +246,21 @@ class SceneChangeAnalyser:
             return 0.0, 0.0
         return dx / w, dy / h
 
-    def _compare(self, a: np.ndarray, b: np.ndarray) -> tuple[int, int]:
+    def _shift_explains(self, before: np.ndarray, after: np.ndarray, shift_x: float, shift_y: float) -> bool:
+        """Whether the view displaced by the shift matches ``after`` better than the view as it was. A
+        turned camera displaces everything; someone who stood in one place and then in another displaces
+        only themselves, and phase correlation can lock onto them in a plain room (seen on generated
+        archives: a 5 % "shift" while 89 % of the tiles had not changed)."""
+        h, w = before.shape
+        moved = cv2.warpAffine(before.astype(np.float32), np.float32([[1, 0, shift_x * w], [0, 1, shift_y * h]]),
+                               (w, h), borderMode=cv2.BORDER_REPLICATE)
+        textured, corr = self._tiles(before, after)
+        moved_textured, moved_corr = self._tiles(moved, after)
+        both = textured & moved_textured
+        return bool(both.any()) and float(moved_corr[both].mean()) > float(corr[both].mean())
+
+    def _tiles(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per tile: whether both sides have texture, and their zero-mean normalised correlation."""
         rows, cols = SCENE_GRID
         h, w = a.shape[0] // rows, a.shape[1] // cols
         ta = a[:h * rows, :w * cols].reshape(rows, h, cols, w).transpose(0, 2, 1, 3).reshape(rows * cols, -1)
@@ -253,7 +268,10 @@ class SceneChangeAnalyser:
         da, db = ta - ta.mean(axis=1, keepdims=True), tb - tb.mean(axis=1, keepdims=True)
         sa, sb = da.std(axis=1), db.std(axis=1)
         textured = (sa >= self.settings.scene_texture_min) & (sb >= self.settings.scene_texture_min)
-        corr = (da * db).mean(axis=1) / np.maximum(sa * sb, 1e-6)
+        return textured, (da * db).mean(axis=1) / np.maximum(sa * sb, 1e-6)
+
+    def _compare(self, a: np.ndarray, b: np.ndarray) -> tuple[int, int]:
+        textured, corr = self._tiles(a, b)
         return int(textured.sum()), int((textured & (corr < self.settings.scene_tile_corr_max)).sum())
 
     def result(self) -> dict[str, Any]:

@@ -157,7 +157,7 @@ def duplicate_footage(data: ArchiveData, profile: Profile) -> Iterator[Finding |
                                     Fingerprint.of(earlier_analysis["fingerprint"])),
                             Footage(data.archive.root / later.file, later.probe, Fingerprint.of(later_fp)),
                             found, 2 * settings.bin_s)
-            if check.confirmed:
+            if check.confirmed and not _same_moment(earlier, later, check.offset_s, 2 * settings.bin_s):
                 yield from _duplicate(profile, sessions, later, analysis, found, {**check.evidence(),
                     "other_file": earlier.file, "other_start_s": found.a_start_s, "other_end_s": found.a_end_s,
                     "other_wall_start": earlier.wall(found.a_start_s), "other_where": "", "other_where_zh": "",
@@ -182,6 +182,15 @@ def duplicate_footage(data: ArchiveData, profile: Profile) -> Iterator[Finding |
                     "other_where": f", audit #{old['audit_id']} of {old['archive']}",
                     "other_where_zh": f"，第 {old['audit_id']} 号审计（{old['archive']}）",
                     "matched_s": found.matched_s})
+
+
+def _same_moment(earlier: Recording, later: Recording, offset_s: float, tolerance_s: float) -> bool:
+    """Whether the copied footage shows the same wall-clock moment in both files: two segments that
+    overlap in time hold the same footage (video.overlap reports that); recycled footage is footage shown
+    again as another time."""
+    if earlier.start is None or later.start is None:
+        return False
+    return abs((later.start - earlier.start).total_seconds() + offset_s) <= tolerance_s
 
 
 def _earlier_footage(old: dict[str, Any]) -> Footage | None:
