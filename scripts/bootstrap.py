@@ -98,7 +98,7 @@ def demo() -> int:
     if not SAMPLE.exists():
         say(f"no sample archive yet: generating one with known defects in {SAMPLE}")
         code = run([exam_audit, "fixtures", "make", SAMPLE, "--seed", "1", "--defects", "all", "--video",
-                    "--sessions", "6", "--candidates", "16"])
+                    "--sessions", "8", "--candidates", "16"])
         if code != 0:
             return code
     code = run([exam_audit, "audit", SAMPLE, "--out", OUT, "--db", OUT / "exam-audit.db"])

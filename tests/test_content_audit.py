@@ -107,11 +107,17 @@ def test_fingerprints_are_kept_in_the_store_and_matched_by_a_later_audit(cli_aud
     data.media["analysis"] = analysis
     profile = Profile.load()
     assert list(duplicate_footage(data, profile)) == []
-    data.media["earlier_fingerprints"] = [{"sha256": "0" * 64, "audit_id": 7, "archive": "/old/archive",
-                                           "file": "recordings/CH02/old.mp4", "samples": earlier["samples"]}]
+    # the earlier file still where that audit saw it: its frames confirm the copy
+    data.media["earlier_fingerprints"] = [{"sha256": "0" * 64, "audit_id": 7, "archive": str(data.archive.root),
+                                           "file": found["evidence"]["other_file"], **earlier}]
     (again,) = duplicate_footage(data, profile)
     assert again.file == found["file"] and again.evidence["other_audit"] == 7
-    assert "#7" in again.message and "第 7 号审计" in again.message_zh
+    assert again.evidence["frames_agreeing"] >= 5
+    assert "第 7 号审计" in again.message_zh and str(data.archive.root) in again.message
+    # gone from there: nothing to compare frames with, so no finding, and the audit says why
+    data.media["earlier_fingerprints"][0]["archive"] = "/old/archive"
+    (skipped,) = duplicate_footage(data, profile)
+    assert isinstance(skipped, NotRun) and "no longer at" in skipped.reason and "audit #7" in skipped.reason
 
 
 def test_the_store_never_matches_a_file_with_itself(tmp_path):

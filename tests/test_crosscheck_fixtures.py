@@ -18,7 +18,7 @@ from exam_audit.profile import Profile
 
 PROFILE = Profile.load()
 CROSS_FAMILIES = ("plan.", "roster.", "score.", "time.", "practical.", "staff.")
-CROSS_DEFECTS = sorted(name for name, d in DEFECTS.items() if d.rule.startswith(CROSS_FAMILIES))
+CROSS_DEFECTS = sorted(name for name, d in DEFECTS.items() if d.rule.startswith(CROSS_FAMILIES) and not d.video)
 
 
 def audit(folder: Path) -> list[dict]:

@@ -31,7 +31,7 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def defective(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp(f"defects{request.param}")
     # every combinable defect, table ones included: video findings must not be disturbed by them
-    make_archive(folder, FixtureSpec(seed=request.param, sessions=6, candidates_per_session=16, video=True,
+    make_archive(folder, FixtureSpec(seed=request.param, sessions=8, candidates_per_session=16, video=True,
                                      defects=combinable(video=True)))
     return folder
 

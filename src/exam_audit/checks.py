@@ -1,7 +1,9 @@
 """The registry of checks: which rules each check produces and which tables it needs.
 
-A check is a plain function ``(ArchiveData, Profile) -> Iterable[Finding | NotRun]``. It never prints,
-never reads a file and never touches the database. When a table it needs is missing or unreadable, the
+A check is a plain function ``(ArchiveData, Profile) -> Iterable[Finding | NotRun]``. It never prints
+and never touches the database; it reads no file, with one exception: recycled footage proposed by the
+fingerprints is confirmed by decoding a few seconds of the two recordings (video/copies.py), because a
+critical finding must rest on the pixels, and only the pairs proposed are worth decoding again. When a table it needs is missing or unreadable, the
 audit lists its rules as not run, with the reason, and does not call it.
 """
 
@@ -14,6 +16,7 @@ from .archive import ArchiveData
 from .findings import Finding, NotRun
 from .profile import Profile
 from .records import concurrency, planning, practical, roster, scores, staffing, timing, validation
+from .video import invigilation
 from .video import timeline_checks as timeline
 
 CheckFunction = Callable[[ArchiveData, Profile], Iterable[Finding | NotRun]]
@@ -37,6 +40,12 @@ CHECKS: list[Check] = [
           needs=("candidates",), needs_any=("sessions", "plan")),
     Check("subject shares", ("data.invalid_value",), validation.subject_shares,
           needs=("results",), needs_any=("sessions", "plan")),
+    Check("invigilator presence", (invigilation.ABSENT,), invigilation.invigilator_absence,
+          needs_any=("sessions", "plan"), needs_recordings=True),
+    Check("headcount on camera", (invigilation.HEADCOUNT,), invigilation.headcount,
+          needs=("events",), needs_any=("sessions", "plan"), needs_recordings=True),
+    Check("practical station activity", (invigilation.NO_ACTIVITY,), invigilation.practical_activity,
+          needs_any=("sessions", "plan"), needs_recordings=True),
 ]
 
 # Cross-checks of plan, sessions, candidates, results, log, staff and training (records/*.py).

@@ -419,5 +419,88 @@ def _print_scan(d: dict) -> None:
                    + ", ".join(f"{k}={v}" for k, v in detail.items()))
 
 
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--zone", "zones", multiple=True, metavar="X,Y;X,Y;…",
+              help="Zone polygon in normalised coordinates (0..1); repeat for several. Default: whole frame.")
+@click.option("--detector", type=click.Choice(["auto", "person", "motion"]), default=None,
+              help="Presence detector [default: the profile's, auto = person when a model is found].")
+@click.option("--model", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Person-detector model (yolox_nano.onnx) [default: $EXAM_AUDIT_MODEL, the profile, "
+              "or the installed one].")
+@click.option("--rate", type=click.FloatRange(0.01, 30), default=2.0, show_default=True,
+              help="Samples per second.")
+@click.option("--profile", "profile_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="TOML file overriding parts of the default standards profile.")
+@click.option("--json", "as_json", is_flag=True, help="Print intervals and per-sample counts as JSON.")
+def presence(file: Path, zones: tuple[str, ...], detector: str | None, model: Path | None, rate: float,
+             profile_path: Path | None, as_json: bool) -> None:
+    """Show when someone is present in a zone of one video FILE: the present/absent intervals and the
+    per-sample counts, for tuning zones before an audit."""
+    import json
+
+    from .video.presence import presence_of_file
+    from .video.zones import parse_zone
+
+    profile = _load_profile(profile_path)
+    try:
+        polygons = [parse_zone(z) for z in zones]
+        probe, track = presence_of_file(file, profile, detector=detector, model=model, zones=polygons,
+                                        rate_hz=rate)
+    except ExamAuditError as exc:
+        raise _fail(exc) from None
+    report = {"file": str(file), "width": probe.width, "height": probe.height, "duration_s": probe.duration_s,
+              "rate_hz": rate, "zones": [list(map(list, p)) for p in polygons], **track.to_dict()}
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{file} — {probe.width}x{probe.height}, {probe.duration_s:.1f} s — detector: {track.detector}"
+               f" — {rate:g} samples/s — zone: {'; '.join(zones) or 'whole frame'}")
+    if track.note:
+        click.echo(f"  note: {track.note}")
+    for row in report["intervals"]:
+        click.echo(f"  {row['state']:<8} {row['start_s']:>9.1f} s – {row['end_s']:>9.1f} s"
+                   f"  ({row['duration_s']:.1f} s)")
+    click.echo("  t (s)   people  in zone  present")
+    for row in report["samples"]:
+        people = "-" if row["people"] is None else row["people"]
+        in_zone = "-" if row["in_zone"] is None else row["in_zone"]
+        click.echo(f"  {row['t']:>7.1f} {people!s:>6} {in_zone!s:>8}  {'yes' if row['present'] else 'no'}")
+
+
+@main.group()
+def models() -> None:
+    """The person-detector model (YOLOX-Nano, ONNX): install a copy you supply, see where it is looked for."""
+
+
+@models.command("install")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def models_install(file: Path) -> None:
+    """Check FILE's sha256 against the known yolox_nano.onnx and copy it where exam-audit looks."""
+    from .video.models import install_model
+
+    try:
+        target = install_model(file)
+    except ExamAuditError as exc:
+        raise _fail(exc) from None
+    except OSError as exc:
+        raise Problem(f"cannot install the model: {exc}") from None
+    click.echo(f"Installed {file.name} (sha256 verified) to {target}")
+
+
+@models.command("where")
+@click.option("--profile", "profile_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="TOML file overriding parts of the default standards profile.")
+def models_where(profile_path: Path | None) -> None:
+    """Say which person-detector model the audit would use, and why."""
+    from .video.models import find_model, installed_path
+
+    choice = find_model(_load_profile(profile_path))
+    if choice.path:
+        click.echo(f"{choice.path} (from {choice.source})")
+    else:
+        click.echo(f"none: {choice.problem}. Install location: {installed_path()}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, create_engine, select
 from sqlalchemy.engine import Engine, make_url
@@ -114,7 +115,17 @@ class FingerprintRow(Base):
     audit_id: Mapped[int] = mapped_column(ForeignKey("audits.id"), index=True)
     archive_path: Mapped[str] = mapped_column(String(1024))
     file: Mapped[str] = mapped_column(String(1024))
-    samples: Mapped[str] = mapped_column(Text)  # JSON [[media seconds, active-cell mask], ...]
+    # JSON {"grid": [rows, cols], "samples": [[media seconds, active-cell mask], ...]}; a bare list of
+    # samples is a fingerprint kept before the grid was written down (6x8)
+    samples: Mapped[str] = mapped_column(Text)
+
+
+def _stored_fingerprint(fingerprint: dict[str, Any]) -> dict[str, Any]:
+    return {"grid": fingerprint.get("grid"), "samples": fingerprint["samples"]}
+
+
+def _loaded_fingerprint(stored: Any) -> dict[str, Any]:
+    return stored if isinstance(stored, dict) else {"grid": None, "samples": stored}
 
 
 def database_url(db: str | None) -> str:
@@ -207,7 +218,7 @@ class Store:
         for sha, path in wanted.items():
             if sha not in known:
                 session.add(FingerprintRow(sha256=sha, audit_id=row.id, archive_path=audit.path, file=path,
-                                           samples=json.dumps(audit.fingerprints[path]["samples"])))
+                                           samples=json.dumps(_stored_fingerprint(audit.fingerprints[path]))))
 
     def earlier_fingerprints(self, archive_path: str, files: dict[str, str]) -> list[dict[str, object]]:
         """Stored fingerprints to compare an archive's recordings (``files``: path -> sha256) with: all but
@@ -217,7 +228,7 @@ class Store:
         with Session(self.engine) as session:
             rows = session.scalars(select(FingerprintRow).order_by(FingerprintRow.id)).all()
             return [{"sha256": r.sha256, "audit_id": r.audit_id, "archive": r.archive_path, "file": r.file,
-                     "samples": json.loads(r.samples)} for r in rows
+                     **_loaded_fingerprint(json.loads(r.samples))} for r in rows
                     if r.sha256 not in shas and not (r.file in files and archive_key(r.archive_path) == key)]
 
     def load(self, audit_id: int) -> ArchiveAudit:

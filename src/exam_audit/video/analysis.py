@@ -74,4 +74,4 @@ def analyse_recording(path: Path, probe: MediaProbe, profile: Profile, camera: C
 
 
 # Importing the analyser modules registers their factories.
-from . import content  # noqa: E402,F401
+from . import content, presence  # noqa: E402,F401

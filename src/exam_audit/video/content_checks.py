@@ -13,14 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from ..archive import ArchiveData
 from ..findings import Finding, NotRun
 from ..profile import Profile
 from ..records.sessions import Session, sessions_of
-from .duplicates import DuplicateSettings, Match, match
+from .copies import Footage, confirm
+from .duplicates import DuplicateSettings, Fingerprint, Match, match
 from .placement import Recording
+from .probe import probe
 from .sampler import SAMPLING
 
 CONTENT_RULES = ("video.black", "video.frozen", "video.scene_change", "video.duplicate_footage")
@@ -73,7 +76,9 @@ class _Sessions:
         for s in candidates:
             lo, hi = s.window  # type: ignore[misc]
             shared = min(hi, end) - max(lo, start)
-            if shared > overlap or (best is None and shared == overlap == timedelta(0) and lo <= start <= hi):
+            # a span that only touches a session starts inside it (a span beginning as the session ends is
+            # after it: the empty room once the candidates have left, filmed until the file closes)
+            if shared > overlap or (best is None and shared == overlap == timedelta(0) and lo <= start < hi):
                 best, overlap = s, shared
         if best is None:
             return False, fields
@@ -143,23 +148,58 @@ def duplicate_footage(data: ArchiveData, profile: Profile) -> Iterator[Finding |
     current = [(rec, a) for rec, a in _analysed(data) if a.get("fingerprint")]
     current.sort(key=lambda x: (x[0].start or datetime.min.replace(tzinfo=data.tz), x[0].file))
     for j, (later, analysis) in enumerate(current):
-        later_fp = analysis["fingerprint"]["samples"]
+        later_fp = analysis["fingerprint"]
         for earlier, earlier_analysis in current[:j]:
-            found = match(earlier_analysis["fingerprint"]["samples"], later_fp, settings)
-            if found:
-                yield from _duplicate(profile, sessions, later, analysis, found, {
+            found = match(earlier_analysis["fingerprint"], later_fp, settings)
+            if not found:
+                continue
+            check = confirm(Footage(data.archive.root / earlier.file, earlier.probe,
+                                    Fingerprint.of(earlier_analysis["fingerprint"])),
+                            Footage(data.archive.root / later.file, later.probe, Fingerprint.of(later_fp)),
+                            found, 2 * settings.bin_s)
+            if check.confirmed and not _same_moment(earlier, later, check.offset_s, 2 * settings.bin_s):
+                yield from _duplicate(profile, sessions, later, analysis, found, {**check.evidence(),
                     "other_file": earlier.file, "other_start_s": found.a_start_s, "other_end_s": found.a_end_s,
                     "other_wall_start": earlier.wall(found.a_start_s), "other_where": "", "other_where_zh": "",
                     "matched_s": found.matched_s})
         for old in data.media.get("earlier_fingerprints", []):
-            found = match(old["samples"], later_fp, settings)
-            if found:
-                yield from _duplicate(profile, sessions, later, analysis, found, {
+            found = match(old, later_fp, settings)
+            if not found:
+                continue
+            other = _earlier_footage(old)
+            if other is None:
+                yield NotRun(rule, f"{later.file}: its activity matches {found.matched_s:g} s of {old['file']} "
+                             f"(audit #{old['audit_id']}), but that file is no longer at "
+                             f"{Path(old['archive']) / old['file']} to compare frames with: put it back there and "
+                             "audit again")
+                continue
+            check = confirm(other, Footage(data.archive.root / later.file, later.probe, Fingerprint.of(later_fp)),
+                            found, 2 * settings.bin_s)
+            if check.confirmed:
+                yield from _duplicate(profile, sessions, later, analysis, found, {**check.evidence(),
                     "other_file": old["file"], "other_start_s": found.a_start_s, "other_end_s": found.a_end_s,
                     "other_sha256": old["sha256"], "other_audit": old["audit_id"],
                     "other_where": f", audit #{old['audit_id']} of {old['archive']}",
                     "other_where_zh": f"，第 {old['audit_id']} 号审计（{old['archive']}）",
                     "matched_s": found.matched_s})
+
+
+def _same_moment(earlier: Recording, later: Recording, offset_s: float, tolerance_s: float) -> bool:
+    """Whether the copied footage shows the same wall-clock moment in both files: two segments that
+    overlap in time hold the same footage (video.overlap reports that); recycled footage is footage shown
+    again as another time."""
+    if earlier.start is None or later.start is None:
+        return False
+    return abs((later.start - earlier.start).total_seconds() + offset_s) <= tolerance_s
+
+
+def _earlier_footage(old: dict[str, Any]) -> Footage | None:
+    """The file an earlier audit fingerprinted, if it is still where that audit saw it and plays."""
+    path = Path(old["archive"]) / old["file"]
+    if not path.is_file():
+        return None
+    found = probe(path)
+    return Footage(path, found, Fingerprint.of(old)) if found.ok else None
 
 
 def _duplicate(profile: Profile, sessions: _Sessions, rec: Recording, analysis: dict[str, Any], found: Match,

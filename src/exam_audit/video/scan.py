@@ -62,7 +62,7 @@ def _scan_one(path: Path, profile: Profile) -> tuple[FileScan, list[list[float]]
         for event in analysis.get(kind, {}).get("events", []):
             scan.events.append({"kind": kind, **event, **_wall(rec, event)})
     scan.events.sort(key=lambda e: e["start_s"])
-    return scan, analysis.get("fingerprint", {}).get("samples", [])
+    return scan, analysis.get("fingerprint", {})
 
 
 def _wall(rec: Any, event: dict[str, Any]) -> dict[str, str | None]:

@@ -25,6 +25,7 @@ from .placement import Recording, manifest_of, place
 from .probe import MediaProbe
 from .sampler import SAMPLING
 from .tools import tool
+from .tracks import presence_intervals
 
 if TYPE_CHECKING:
     from ..audit import AuditOptions
@@ -74,6 +75,7 @@ def media_stage(data: ArchiveData, profile: Profile, options: AuditOptions) -> l
             jobs[rel] = (m.path, m.probe, archive.centre.cameras.get(recording.camera or ""))
     data.media["recordings"] = recordings
     data.media["analysis"] = analyse_all(jobs, profile, options.workers, say)
+    data.media["presence"] = presence_intervals(recordings, data.media.get("analysis", {}))
     return findings
 
 
