@@ -86,15 +86,6 @@ class DuplicateSettings:
     overlap_min: float
 
     @classmethod
-    def active(self, start_s: float, end_s: float) -> int:
-        """The cells active in any sample from ``start_s`` to ``end_s``."""
-        out = 0
-        for t, mask in self.samples:
-            if start_s <= t <= end_s:
-                out |= int(mask)
-        return out
-
-    @classmethod
     def of(cls, profile: Profile) -> DuplicateSettings:
         return cls(float(profile.threshold("duplicate_bin_s")), float(profile.threshold("duplicate_min_active_s")),
                    float(profile.threshold("duplicate_cell_overlap_min")))
