@@ -3,8 +3,9 @@
 A check is a plain function ``(ArchiveData, Profile) -> Iterable[Finding | NotRun]``. It never prints
 and never touches the database; it reads no file, with one exception: recycled footage proposed by the
 fingerprints is confirmed by decoding a few seconds of the two recordings (video/copies.py), because a
-critical finding must rest on the pixels, and only the pairs proposed are worth decoding again. When a table it needs is missing or unreadable, the
-audit lists its rules as not run, with the reason, and does not call it.
+critical finding must rest on the pixels, and only the pairs proposed are worth decoding again.
+When a table it needs is missing or unreadable, the audit lists its rules as not run, with the reason,
+and does not call it.
 """
 
 from __future__ import annotations
