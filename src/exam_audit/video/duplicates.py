@@ -4,11 +4,11 @@ A fingerprint (video/content.py ``FingerprintAnalyser``) lists, for each sample 
 time and a mask of the grid cells where something moved (bit ``row * cols + col``). Two copies of one
 stretch of footage were sampled at different instants (other keyframes after re-encoding), so samples are
 gathered into bins of ``duplicate_bin_s`` seconds (the union of their masks). Candidate alignments are
-found by voting: every pair of bins with the same mask, seen on a coarse grid (a re-encoded copy's masks
-differ at their edges), votes for its time offset. Each well-voted offset is then verified bin by bin on
-the fine grid: the matched bins are those whose masks overlap (Jaccard ≥ ``duplicate_cell_overlap_min``)
+found by voting: every pair of bins with the same mask votes for its time offset. Each well-voted offset
+is then verified bin by bin: the matched bins are those whose masks overlap (Jaccard ≥ ``duplicate_cell_overlap_min``)
 with a bin at that offset (± one bin). It is a duplicate when at least ``duplicate_min_active_s`` of
-activity match, densely, in more pattern changes than chance at other offsets can explain.
+activity match, densely, in more pattern changes than chance at other offsets can explain. That only
+proposes a copy; video/copies.py confirms it frame by frame before any finding.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ COMMON_MASK_BINS = 64  # a mask seen in more bins than this (a seated person's f
 
 Grid = tuple[int, int]  # rows, columns
 LEGACY_GRID: Grid = (6, 8)  # the grid of fingerprints kept before the grid was written down with them
-VOTE_GRID: Grid = (6, 8)
 
 
 @dataclass(frozen=True)
@@ -52,31 +51,6 @@ class Fingerprint:
             rows, cols = data.get("grid") or LEGACY_GRID
             return cls((int(rows), int(cols)), data.get("samples") or [])
         return cls(LEGACY_GRID, data)
-
-
-def coarsen(mask: int, grid: Grid, to: Grid) -> int:
-    """The mask on the coarser grid ``to`` (each coarse cell active when any of its fine cells is)."""
-    if grid == to:
-        return mask
-    cols, (fy, fx) = grid[1], (grid[0] // to[0], grid[1] // to[1])
-    out = 0
-    while mask:
-        low = mask & -mask
-        row, col = divmod(low.bit_length() - 1, cols)
-        out |= 1 << (row // fy * to[1] + col // fx)
-        mask ^= low
-    return out
-
-
-def _divides(coarse: Grid, fine: Grid) -> bool:
-    return fine[0] % coarse[0] == 0 and fine[1] % coarse[1] == 0
-
-
-def common_grid(a: Grid, b: Grid) -> Grid | None:
-    """The grid both fingerprints can be seen on (the coarser one), or None if neither refines the other."""
-    if _divides(a, b):
-        return a
-    return b if _divides(b, a) else None
 
 
 @dataclass(frozen=True)
@@ -141,32 +115,26 @@ def _overlap(a: int, b: int) -> float:
     return (a & b).bit_count() / union if union else 0.0
 
 
-def _on_grid(fp: Fingerprint, grid: Grid) -> list[tuple[float, int]]:
-    return [(t, coarsen(int(mask), fp.grid, grid)) for t, mask in fp.samples]
-
-
 def match(a_fp: Fingerprint | dict[str, Any], b_fp: Fingerprint | dict[str, Any],
           settings: DuplicateSettings) -> Match | None:
     """The best alignment of ``b`` against ``a`` with enough matching activity, or None.
 
     Two different recordings only: within one file, someone pacing the same route matches themselves a
-    minute later, and that is not recycled footage. Fingerprints on different grids are compared on the
-    coarser one; two grids that do not nest cannot be compared (None).
+    minute later, and that is not recycled footage. Fingerprints cut on different grids (a future change
+    of the analyser against the store) cannot be compared: None.
     """
     fa, fb = Fingerprint.of(a_fp), Fingerprint.of(b_fp)
-    grid = common_grid(fa.grid, fb.grid)
-    if grid is None:
+    if fa.grid != fb.grid:
         return None
-    a, b = bins(_on_grid(fa, grid), settings.bin_s), bins(_on_grid(fb, grid), settings.bin_s)
+    a, b = bins(fa.samples, settings.bin_s), bins(fb.samples, settings.bin_s)
     if len(a) < settings.min_bins or len(b) < settings.min_bins:
         return None
-    vote_grid = VOTE_GRID if _divides(VOTE_GRID, grid) else grid
     by_mask: dict[int, list[int]] = defaultdict(list)
     for i, mask in b.items():
-        by_mask[coarsen(mask, grid, vote_grid)].append(i)
+        by_mask[mask].append(i)
     votes: Counter[int] = Counter()
     for i, mask in a.items():
-        partners = by_mask.get(coarsen(mask, grid, vote_grid), ())
+        partners = by_mask.get(mask, ())
         if len(partners) <= COMMON_MASK_BINS:
             votes.update(j - i for j in partners)
     best: Match | None = None
