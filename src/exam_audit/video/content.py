@@ -60,6 +60,11 @@ class ContentSettings:
 _last_grey: list[tuple[np.ndarray, np.ndarray]] = []  # (frame, its grey): every analyser sees the same frame
 
 
+def level(grey: np.ndarray) -> np.ndarray:
+    """A grey picture scaled to a mean of 128: a lighting change (lamps, exposure) is not activity."""
+    return grey * (128.0 / max(float(grey.mean()), 1.0))
+
+
 def work_grey(frame: np.ndarray) -> np.ndarray:
     """The frame as grey float32, at most ``WORK_WIDTH`` wide (area-averaged); computed once per frame."""
     if _last_grey and _last_grey[0][0] is frame:
@@ -316,7 +321,7 @@ class FingerprintAnalyser:
 
     def process_frame(self, t: float, frame: np.ndarray) -> None:
         small = cv2.resize(work_grey(frame), FINGERPRINT_SIZE, interpolation=cv2.INTER_AREA)
-        small = small * (128.0 / max(float(small.mean()), 1.0))
+        small = level(small)
         self.times.append(t)
         self.pictures.append(np.clip(small, 0, 255).astype(np.uint8))
 

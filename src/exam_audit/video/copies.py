@@ -26,6 +26,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from .content import level
 from .duplicates import Fingerprint, Match
 from .probe import MediaProbe
 from .sampler import sample_frames
@@ -48,13 +49,11 @@ class Confirmation:
     agreeing: int  # of which the earlier file showed the same change
     correlations: tuple[float, ...]  # at each compared instant, the correlation at the agreed offset
     offset_s: float  # the agreed offset: later media time minus earlier media time
-    reason: str = ""  # why nothing could be compared (a file that cannot be read there)
 
     def evidence(self) -> dict[str, object]:
         return {"frames_compared": self.instants, "frames_agreeing": self.agreeing,
                 "frame_correlations": [round(c, 2) for c in self.correlations],
-                "frame_offset_s": round(self.offset_s, 3),
-                **({"frames_problem": self.reason} if self.reason else {})}
+                "frame_offset_s": round(self.offset_s, 3)}
 
 
 @dataclass(frozen=True)
@@ -82,8 +81,7 @@ def _frames(path: Path, probe: MediaProbe, start_s: float, duration_s: float) ->
     out = []
     for sample in sample_frames(path, probe, rate_hz=DECODE_RATE_HZ, width=WIDTH, start_s=start_s,
                                 duration_s=duration_s):
-        grey = cv2.cvtColor(sample.frame, cv2.COLOR_BGR2GRAY).astype(np.float32)
-        out.append((sample.t, grey * (128.0 / max(float(grey.mean()), 1.0))))  # lighting level removed
+        out.append((sample.t, level(cv2.cvtColor(sample.frame, cv2.COLOR_BGR2GRAY).astype(np.float32))))
     return out
 
 
@@ -141,8 +139,7 @@ def confirm(earlier: Footage, later: Footage, found: Match, slack_s: float) -> C
                                                                  else cv2.resize(d, size))))
                        for t_a, d in theirs])
     if len(scored) < AGREEING_RUN:
-        return Confirmation(False, len(scored), 0, (), 0.0,
-                            f"only {len(scored)} moments with visible change to compare")
+        return Confirmation(False, len(scored), 0, (), 0.0)  # too little change to confirm anything
     offset = float(np.median([max(s, key=lambda x: x[1])[0] for s in scored if s]) if any(scored) else 0.0)
     tolerance = 0.6 * max(_frame_interval(earlier.probe), _frame_interval(later.probe)) + 0.02
     at_offset = tuple(max((c for o, c in s if abs(o - offset) <= tolerance), default=0.0) for s in scored)
