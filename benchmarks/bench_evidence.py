@@ -19,8 +19,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from exam_audit.video.cuts import cut_clip, snapshot
-from exam_audit.video.tools import tool
+from exam_audit.video.media.cuts import cut_clip, snapshot
+from exam_audit.video.media.tools import tool
 
 
 def make_recording(path: Path, minutes: float) -> None:

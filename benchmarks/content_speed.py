@@ -24,9 +24,9 @@ from pathlib import Path
 
 from exam_audit.profile import Profile
 from exam_audit.video.analysis import analyse_recording
-from exam_audit.video.content import CONTENT_ANALYSERS
-from exam_audit.video.probe import probe
-from exam_audit.video.tools import tool
+from exam_audit.video.content.analysers import CONTENT_ANALYSERS
+from exam_audit.video.media.probe import probe
+from exam_audit.video.media.tools import tool
 
 
 def make_clip(path: Path, minutes: float) -> None:

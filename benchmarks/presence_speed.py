@@ -22,8 +22,8 @@ import time
 from pathlib import Path
 
 from exam_audit.profile import Profile
-from exam_audit.video.presence import presence_of_file
-from exam_audit.video.tools import tool
+from exam_audit.video.media.tools import tool
+from exam_audit.video.presence.analyser import presence_of_file
 
 DURATION_S = 600
 RATE_HZ = 0.5

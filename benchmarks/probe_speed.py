@@ -20,8 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from exam_audit.video.probe import probe
-from exam_audit.video.tools import tool
+from exam_audit.video.media.probe import probe
+from exam_audit.video.media.tools import tool
 
 MINUTES = 10
 

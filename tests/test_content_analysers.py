@@ -12,14 +12,14 @@ import pytest
 from exam_audit.fixtures.content_defects import walker
 from exam_audit.fixtures.video import room_background
 from exam_audit.profile import Profile
-from exam_audit.video.content import (
+from exam_audit.video.content.analysers import (
     BlackAnalyser,
     ContentSettings,
     FingerprintAnalyser,
     FrozenAnalyser,
     SceneChangeAnalyser,
 )
-from exam_audit.video.duplicates import DuplicateSettings, match
+from exam_audit.video.content.duplicates import DuplicateSettings, match
 
 SIZE = (160, 90)
 STEP = 2.0  # seconds between samples, as keyframes of a 2 s GOP

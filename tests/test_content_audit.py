@@ -28,8 +28,8 @@ from exam_audit.fixtures.video import add_recordings
 from exam_audit.fixtures.writer import write_model
 from exam_audit.profile import Profile
 from exam_audit.store import Store
-from exam_audit.video.content_checks import black_footage, duplicate_footage
-from exam_audit.video.scan import scan_files
+from exam_audit.video.content.checks import black_footage, duplicate_footage
+from exam_audit.video.content.scan import scan_files
 from exam_audit.video.stage import media_stage
 
 pytestmark = requires_ffmpeg

@@ -15,8 +15,8 @@ import pytest
 
 from conftest import MEDIA, MODELS, requires_ffmpeg
 from exam_audit.profile import Profile
-from exam_audit.video.presence import presence_of_file
-from exam_audit.video.tracks import PresenceTrack
+from exam_audit.video.presence.analyser import presence_of_file
+from exam_audit.video.presence.tracks import PresenceTrack
 
 CLIP = "intel_one-by-one-person-detection.mp4"
 TRAP = "dvrscan_issue53_brightness_change_osd.avi"

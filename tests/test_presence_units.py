@@ -15,12 +15,13 @@ from exam_audit.audit import AuditOptions, load_archive
 from exam_audit.errors import ExamAuditError
 from exam_audit.findings import Finding, NotRun
 from exam_audit.profile import Profile
-from exam_audit.video import invigilation, models
-from exam_audit.video.motion import activity, occupancy
-from exam_audit.video.placement import Recording
-from exam_audit.video.probe import MediaProbe
-from exam_audit.video.tracks import PresenceTrack, runs, smooth
-from exam_audit.video.zones import contains, parse_zone, zone_mask
+from exam_audit.video.media.probe import MediaProbe
+from exam_audit.video.presence import checks as invigilation
+from exam_audit.video.presence import models
+from exam_audit.video.presence.motion import activity, occupancy
+from exam_audit.video.presence.tracks import PresenceTrack, runs, smooth
+from exam_audit.video.presence.zones import contains, parse_zone, zone_mask
+from exam_audit.video.timeline.placement import Recording
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +95,7 @@ def _frames(present: list[bool], *, gain: list[float] | None = None, clock: bool
 
 
 def _occupied(frames: list[np.ndarray], zones=()) -> list[bool]:
-    from exam_audit.video.motion import prepare
+    from exam_audit.video.presence.motion import prepare
 
     return occupancy([float(i) for i in range(len(frames))], [prepare(f) for f in frames], zones)
 
@@ -117,7 +118,7 @@ def test_motion_counts_only_the_zone() -> None:
 
 
 def test_activity_is_movement_between_samples() -> None:
-    from exam_audit.video.motion import prepare
+    from exam_audit.video.presence.motion import prepare
 
     moving = [prepare(f) for f in _frames([True] * 6)]
     still = [prepare(f) for f in _frames([False] * 6, clock=True)]
@@ -250,7 +251,7 @@ def test_checks_say_why_when_recordings_could_not_be_analysed(tables, profile: P
 
 
 def test_presence_intervals_for_the_report_are_wall_clock(tables) -> None:
-    from exam_audit.video.tracks import presence_intervals
+    from exam_audit.video.presence.tracks import presence_intervals
 
     start = datetime.fromisoformat("2026-05-26T08:28:00+08:00")
     data = _with_track(tables, "CH01", start, _track([False, True, True, False], step=10.0))
@@ -261,7 +262,7 @@ def test_presence_intervals_for_the_report_are_wall_clock(tables) -> None:
 
 def test_the_audit_falls_back_to_motion_and_says_why(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from exam_audit.archive import Camera
-    from exam_audit.video.presence import PRESENCE
+    from exam_audit.video.presence.analyser import PRESENCE
 
     monkeypatch.setenv("EXAM_AUDIT_DATA", str(tmp_path))
     monkeypatch.delenv(models.MODEL_ENV, raising=False)

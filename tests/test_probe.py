@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from conftest import requires_ffmpeg
-from exam_audit.video import measure as measure_module
-from exam_audit.video.measure import measure
-from exam_audit.video.probe import PROBE_VERSION, MediaProbe, parse_compact, probe
+from exam_audit.video.media import measure as measure_module
+from exam_audit.video.media.measure import measure
+from exam_audit.video.media.probe import PROBE_VERSION, MediaProbe, parse_compact, probe
 
 STREAM = "stream|codec_name=h264|width=160|height=90|r_frame_rate=1/1|avg_frame_rate=1/1|nb_frames={n}"
 FORMAT = "format|format_name=mov,mp4|duration=10|tag:creation_time=2026-05-26T00:28:00.000000Z"

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from exam_audit.records.reader import TableReadError, decode, read_csv, read_json, read_xlsx
+from exam_audit.records.tables.reader import TableReadError, decode, read_csv, read_json, read_xlsx
 
 CSV = "session_id,id_number,name\nS1,11010519491231002X,张三\nS1,440524188001010014,李四\n"
 

@@ -212,7 +212,7 @@ def _report_data(page: Path) -> dict[str, Any]:
 
 @requires_ffmpeg
 def test_clips_are_stream_copied_when_a_keyframe_is_near_and_reencoded_otherwise(tmp_path):
-    from exam_audit.video.cuts import cut_clip, media_duration
+    from exam_audit.video.media.cuts import cut_clip, media_duration
 
     near = make_video(tmp_path / "near.mp4", black=None, gop=5)  # a keyframe every second
     clip = cut_clip(near, 6.5, 10.0, tmp_path / "clips" / "near")
@@ -409,7 +409,7 @@ def test_snapshots_of_real_footage_show_the_labelled_moment(media_dir, media_lab
     audit = ArchiveAudit(path=str(archive), findings=findings)
     write_reports(audit, tmp_path / "out", ("html",))
     data = _report_data(tmp_path / "out" / "report.html")
-    from exam_audit.video.cuts import snapshot
+    from exam_audit.video.media.cuts import snapshot
 
     empty = cv2.imread(str(snapshot(media_dir / name, 3.0, tmp_path / "empty.jpg")), cv2.IMREAD_GRAYSCALE)
 

@@ -10,8 +10,8 @@ import pytest
 from conftest import requires_ffmpeg
 from exam_audit.profile import Profile
 from exam_audit.video.analysis import analyse_recording
-from exam_audit.video.probe import MediaProbe, probe
-from exam_audit.video.sampler import SamplingReport, plan_sampling, sample_frames
+from exam_audit.video.media.probe import MediaProbe, probe
+from exam_audit.video.media.sampler import SamplingReport, plan_sampling, sample_frames
 
 
 def _probe(**fields) -> MediaProbe:

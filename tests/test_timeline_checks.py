@@ -14,11 +14,11 @@ from conftest import TINY_VIDEO_PROFILE
 from exam_audit.archive import Archive, ArchiveData, Camera, Centre
 from exam_audit.findings import Finding, NotRun
 from exam_audit.profile import Profile
-from exam_audit.records.tables import Record, Table
-from exam_audit.video import timeline_checks as checks
-from exam_audit.video.placement import ManifestEntry, manifest_of, parse_name, place
-from exam_audit.video.probe import Discontinuity, MediaProbe
-from exam_audit.video.timeline import Span, uncovered
+from exam_audit.records.tables.loader import Record, Table
+from exam_audit.video.media.probe import Discontinuity, MediaProbe
+from exam_audit.video.timeline import checks as checks
+from exam_audit.video.timeline.coverage import Span, uncovered
+from exam_audit.video.timeline.placement import ManifestEntry, manifest_of, parse_name, place
 
 TZ = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 5, 26, 8, 30, tzinfo=TZ)  # the session opens; it closes two hours later

@@ -3,8 +3,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from exam_audit.records import values
-from exam_audit.records.idnumber import birth_date, check_character, sex, validate
+from exam_audit.records.tables import values
+from exam_audit.records.tables.idnumber import birth_date, check_character, sex, validate
 
 TZ = ZoneInfo("Asia/Shanghai")
 TODAY = date(2026, 11, 26)

@@ -10,7 +10,7 @@ import pytest
 from conftest import TINY_VIDEO_PROFILE, requires_ffmpeg
 from exam_audit.fixtures import FixtureSpec, compare, load_truth, make_archive
 from exam_audit.fixtures.registry import DEFECTS, combinable
-from exam_audit.video import measure as measure_module
+from exam_audit.video.media import measure as measure_module
 
 pytestmark = requires_ffmpeg
 

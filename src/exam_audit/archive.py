@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ArchiveError
-from .records.schema import TABLES
-from .records.tables import Record, Table
+from .records.tables.loader import Record, Table
+from .records.tables.schema import TABLES
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -23,8 +23,8 @@ from .errors import ExamAuditError
 from .findings import CheckStatus, Finding, NotRun
 from .profile import Profile
 from .records.run_summary import ArchiveSummary, reconcile, summary_of
-from .records.schema import TABLES
-from .records.tables import TableLoader
+from .records.tables.loader import TableLoader
+from .records.tables.schema import TABLES
 from .timeline import build_timeline
 
 log = logging.getLogger(__name__)

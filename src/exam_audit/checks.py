@@ -17,8 +17,8 @@ from .archive import ArchiveData
 from .findings import Finding, NotRun
 from .profile import Profile
 from .records import concurrency, planning, practical, roster, scores, staffing, timing, validation
-from .video import invigilation
-from .video import timeline_checks as timeline
+from .video.presence import checks as invigilation
+from .video.timeline import checks as timeline
 
 CheckFunction = Callable[[ArchiveData, Profile], Iterable[Finding | NotRun]]
 
@@ -103,7 +103,7 @@ READING_RULES: tuple[str, ...] = (
 )
 
 # Recordings' content (C6): events measured by the media stage's shared sampling pass.
-from .video import content_checks  # noqa: E402
+from .video.content import checks as content_checks  # noqa: E402
 
 CHECKS += [
     Check("black footage", ("video.black",), content_checks.black_footage, needs_recordings=True),

@@ -210,7 +210,7 @@ def probe(files: tuple[Path, ...], as_json: bool, timezone: str) -> None:
     import json
     from zoneinfo import ZoneInfoNotFoundError
 
-    from .video import describe
+    from .video.timeline import describe
 
     try:
         recordings = describe.probe_files(list(files), timezone)
@@ -387,7 +387,7 @@ def scan(files: tuple[Path, ...], profile_path: Path | None, as_json: bool, work
     """
     import json
 
-    from .video.scan import scan_files
+    from .video.content.scan import scan_files
 
     profile = _load_profile(profile_path)
     try:
@@ -439,8 +439,8 @@ def presence(file: Path, zones: tuple[str, ...], detector: str | None, model: Pa
     per-sample counts, for tuning zones before an audit."""
     import json
 
-    from .video.presence import presence_of_file
-    from .video.zones import parse_zone
+    from .video.presence.analyser import presence_of_file
+    from .video.presence.zones import parse_zone
 
     profile = _load_profile(profile_path)
     try:
@@ -477,7 +477,7 @@ def models() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def models_install(file: Path) -> None:
     """Check FILE's sha256 against the known yolox_nano.onnx and copy it where exam-audit looks."""
-    from .video.models import install_model
+    from .video.presence.models import install_model
 
     try:
         target = install_model(file)
@@ -493,7 +493,7 @@ def models_install(file: Path) -> None:
               help="TOML file overriding parts of the default standards profile.")
 def models_where(profile_path: Path | None) -> None:
     """Say which person-detector model the audit would use, and why."""
-    from .video.models import find_model, installed_path
+    from .video.presence.models import find_model, installed_path
 
     choice = find_model(_load_profile(profile_path))
     if choice.path:

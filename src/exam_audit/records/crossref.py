@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from ..archive import ArchiveData
 from ..profile import Operation, Profile
 from .sessions import Session, sessions_of
-from .tables import Record
+from .tables.loader import Record
 
 T = TypeVar("T")
 Key = tuple[str, str]  # (session_id, id_number)

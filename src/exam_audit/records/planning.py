@@ -9,7 +9,7 @@ from ..archive import ArchiveData
 from ..findings import Finding, NotRun
 from ..profile import Profile
 from .crossref import index_of, lacking, minutes, ref, when
-from .tables import Record
+from .tables.loader import Record
 
 
 def held_against_plan(data: ArchiveData, profile: Profile) -> Iterator[Finding]:

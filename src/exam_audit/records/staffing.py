@@ -17,7 +17,7 @@ from ..findings import Finding, NotRun
 from ..profile import Profile
 from .crossref import RecordIndex, index_of, lacking, overlapping_pairs, ref, when, zh
 from .sessions import Session
-from .tables import Record
+from .tables.loader import Record
 
 
 def active_sessions(index: RecordIndex) -> list[Session]:

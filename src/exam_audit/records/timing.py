@@ -11,7 +11,7 @@ from ..archive import ArchiveData
 from ..findings import Finding, NotRun
 from ..profile import Profile
 from .crossref import RecordIndex, index_of, minutes, num, operation_label, ref, refs, standard_or_count, when, zh
-from .tables import Record
+from .tables.loader import Record
 
 # The order a candidate's events must follow; sign-in and identity check may come in either order.
 _RANK = {"sign_in": 0, "identity_check": 0, "start": 1, "submit": 2, "leave": 3}

@@ -13,10 +13,10 @@ from datetime import date
 from ..archive import ArchiveData
 from ..findings import Finding, NotRun
 from ..profile import Profile
-from . import idnumber
-from .schema import TABLES
 from .sessions import sessions_of
-from .tables import Record
+from .tables import idnumber
+from .tables.loader import Record
+from .tables.schema import TABLES
 
 
 def duplicate_rows(data: ArchiveData, profile: Profile) -> Iterator[Finding]:

@@ -20,7 +20,7 @@ from ..errors import ExamAuditError
 from ..findings import Finding
 
 if TYPE_CHECKING:
-    from ..video.cuts import Clip
+    from ..video.media.cuts import Clip
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ def cut_media(findings: list[Finding], archive_root: Path, out_dir: Path, clips:
     problem on that finding, never an exception. Each cut is one short ffmpeg run, so they run side by side.
     """
     from ..archive import sha256_file
-    from ..video.cuts import cut_clip, snapshot  # imported here: table-only reports never need ffmpeg
+    from ..video.media.cuts import cut_clip, snapshot  # imported here: table-only reports never need ffmpeg
 
     snapshots: dict[str, tuple[Path, float]] = {}  # one per (file, moment), shared by findings at that moment
     clip_jobs: dict[int, tuple[Path, float, float, Path]] = {}

@@ -18,8 +18,8 @@ import numpy as np
 
 from ..archive import Camera
 from ..profile import Profile
-from .probe import MediaProbe
-from .sampler import SAMPLING, SamplingPlan, SamplingReport, sample_frames
+from .media.probe import MediaProbe
+from .media.sampler import SAMPLING, SamplingPlan, SamplingReport, sample_frames
 
 
 class FrameAnalyser(Protocol):
@@ -74,4 +74,5 @@ def analyse_recording(path: Path, probe: MediaProbe, profile: Profile, camera: C
 
 
 # Importing the analyser modules registers their factories.
-from . import content, presence  # noqa: E402,F401
+from .content import analysers as content  # noqa: E402,F401
+from .presence import analyser as presence  # noqa: E402,F401

@@ -20,12 +20,12 @@ from ..errors import ExamAuditError
 from ..findings import Finding
 from ..profile import Profile
 from .analysis import analyse_recording
-from .measure import ProbeCache, measure
-from .placement import Recording, manifest_of, place
-from .probe import MediaProbe
-from .sampler import SAMPLING
-from .tools import tool
-from .tracks import presence_intervals
+from .media.measure import ProbeCache, measure
+from .media.probe import MediaProbe
+from .media.sampler import SAMPLING
+from .media.tools import tool
+from .presence.tracks import presence_intervals
+from .timeline.placement import Recording, manifest_of, place
 
 if TYPE_CHECKING:
     from ..audit import AuditOptions

@@ -8,8 +8,8 @@ from datetime import date, tzinfo
 from pathlib import Path
 from typing import Any
 
-from ..findings import Finding
-from ..profile import Profile
+from ...findings import Finding
+from ...profile import Profile
 from . import idnumber, values
 from .reader import RawTable, TableReadError, read_table_file
 from .schema import TableSchema, header_lookup, headers_for

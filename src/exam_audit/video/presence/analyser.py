@@ -16,15 +16,15 @@ from pathlib import Path
 
 import numpy as np
 
-from ..archive import Camera, Polygon
-from ..errors import ExamAuditError
-from ..profile import Profile
-from .analysis import ANALYSERS, AnalyserFactory
+from ...archive import Camera, Polygon
+from ...errors import ExamAuditError
+from ...profile import Profile
+from ..analysis import ANALYSERS, AnalyserFactory
+from ..media.probe import MediaProbe, probe
+from ..media.sampler import sample_frames
 from .models import find_model
 from .motion import ANALYSIS_WIDTH, activity, occupancy, prepare
 from .person import PersonDetector, PersonPresence
-from .probe import MediaProbe, probe
-from .sampler import sample_frames
 from .tracks import PresenceTrack, smooth
 from .zones import zones_from
 

@@ -12,7 +12,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ExamAuditError
+from ...errors import ExamAuditError
 from .tools import tool
 
 SNAPSHOT_WIDTH = 320  # pixels: enough to see a covered lens or an empty chair, small enough to embed by thousands

@@ -6,7 +6,7 @@ import os
 import shutil
 from functools import cache
 
-from ..errors import ToolMissingError
+from ...errors import ToolMissingError
 
 INSTALL_HINT = ("install ffmpeg (Debian/Ubuntu: sudo apt-get install ffmpeg; Windows: winget install ffmpeg; "
                 "macOS: brew install ffmpeg), or set EXAM_AUDIT_FFMPEG / EXAM_AUDIT_FFPROBE to the programs")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
-from ..archive import sha256_file
+from ...archive import sha256_file
 from .probe import PROBE_VERSION, MediaProbe, probe
 
 log = logging.getLogger(__name__)

@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..profile import Profile
-from .analysis import analyse_recording
-from .content import CONTENT_ANALYSERS
+from ...profile import Profile
+from ..analysis import analyse_recording
+from ..media.probe import MediaProbe, probe
+from ..media.sampler import SAMPLING
+from ..timeline.placement import place
+from .analysers import CONTENT_ANALYSERS
 from .duplicates import DuplicateSettings, match
-from .placement import place
-from .probe import MediaProbe, probe
-from .sampler import SAMPLING
 
 EVENT_KINDS = ("black", "frozen", "scene_change")
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import PurePosixPath
 
-from ..archive import ArchiveData
-from .probe import MediaProbe
+from ...archive import ArchiveData
+from ..media.probe import MediaProbe
 
 # Built-in NVR export names: CH01_20220415083000_20220415093000.mp4, 192.168.1.64_01_20220415083000123.mp4,
 # D01_20220415_083000.mp4; times may also be written yyyy-mm-dd_HH-MM-SS.

@@ -16,15 +16,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ..archive import ArchiveData
-from ..findings import Finding, NotRun
-from ..profile import Profile
-from ..records.sessions import Session, sessions_of
+from ...archive import ArchiveData
+from ...findings import Finding, NotRun
+from ...profile import Profile
+from ...records.sessions import Session, sessions_of
+from ..media.probe import probe
+from ..media.sampler import SAMPLING
+from ..timeline.placement import Recording
 from .copies import Footage, confirm
 from .duplicates import DuplicateSettings, Fingerprint, Match, match
-from .placement import Recording
-from .probe import probe
-from .sampler import SAMPLING
 
 CONTENT_RULES = ("video.black", "video.frozen", "video.scene_change", "video.duplicate_footage")
 

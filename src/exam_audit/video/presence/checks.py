@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from ..archive import ArchiveData
-from ..findings import Finding, NotRun
-from ..profile import Profile
-from ..records.sessions import Session, sessions_of
+from ...archive import ArchiveData
+from ...findings import Finding, NotRun
+from ...profile import Profile
+from ...records.sessions import Session, sessions_of
 from .tracks import CameraTimeline, Moment, camera_timelines
 
 ABSENT = "invigilation.absent"

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .placement import Recording
+from ..timeline.placement import Recording
 
 Interval = tuple[float, float]
 

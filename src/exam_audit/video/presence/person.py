@@ -16,8 +16,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..archive import Polygon
-from ..errors import ExamAuditError
+from ...archive import Polygon
+from ...errors import ExamAuditError
 from .zones import contains
 
 INPUT = 416

@@ -13,10 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from ..archive import ArchiveData
-from ..records.sessions import Session, sessions_of
+from ...archive import ArchiveData
+from ...records.sessions import Session, sessions_of
+from ..media.probe import Discontinuity
 from .placement import Recording, by_camera
-from .probe import Discontinuity
 
 
 @dataclass(frozen=True)

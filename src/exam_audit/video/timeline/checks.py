@@ -11,18 +11,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from ..archive import ArchiveData
-from ..findings import Finding, NotRun
-from ..profile import Profile
+from ...archive import ArchiveData
+from ...findings import Finding, NotRun
+from ...profile import Profile
+from .coverage import Schedule, Span, camera_spans, internal_gaps, recordings_of, uncovered
 from .placement import Recording, by_camera
-from .timeline import (
-    Schedule,
-    Span,
-    camera_spans,
-    internal_gaps,
-    recordings_of,
-    uncovered,
-)
 
 FILE_RULES = ("video.unreadable", "video.internal_gap", "video.timestamp_mismatch", "video.below_spec",
               "video.time_unknown")

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .measure import measure
+from ..media.measure import measure
+from .checks import clock, duration_text
 from .placement import Recording, place
-from .timeline_checks import clock, duration_text
 
 SOURCE_TEXT = {"manifest": "recordings.csv", "filename": "file name", "creation_time": "creation_time tag"}
 

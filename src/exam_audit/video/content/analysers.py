@@ -16,10 +16,10 @@ from typing import Any
 import cv2
 import numpy as np
 
-from ..archive import Camera
-from ..profile import Profile
-from .analysis import ANALYSERS, AnalyserFactory
-from .probe import MediaProbe
+from ...archive import Camera
+from ...profile import Profile
+from ..analysis import ANALYSERS, AnalyserFactory
+from ..media.probe import MediaProbe
 
 WORK_WIDTH = 160  # pixels: the grey picture every content analyser works on
 CHANGE_GRID = (6, 8)  # rows, columns of the tiles whose change decides stillness

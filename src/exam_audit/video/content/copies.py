@@ -26,10 +26,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .content import level
+from ..media.probe import MediaProbe
+from ..media.sampler import sample_frames
+from .analysers import level
 from .duplicates import Fingerprint, Match
-from .probe import MediaProbe
-from .sampler import sample_frames
 
 WIDTH = 128  # pixels: people's outlines at CCTV distance, cheap to decode a few seconds of
 GAP_S = 2.0  # the change compared is over this long: long enough for someone walking to move

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..profile import Profile
+from ...profile import Profile
 
 COMMON_MASK_BINS = 64  # a mask seen in more bins than this (a seated person's fidgeting) casts no votes
 

@@ -14,9 +14,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..archive import sha256_file
-from ..errors import ExamAuditError
-from ..profile import Profile
+from ...archive import sha256_file
+from ...errors import ExamAuditError
+from ...profile import Profile
 
 MODEL_FILE = "yolox_nano.onnx"
 # YOLOX-Nano COCO, as exported to ONNX (shared/models/README.md)

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from ..archive import Polygon
+from ...archive import Polygon
 from .zones import zone_mask
 
 ANALYSIS_WIDTH = 160  # pixels: enough for a person in a room, cheap to keep a whole file in memory

@@ -12,8 +12,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-from ..archive import Polygon
-from ..errors import ExamAuditError
+from ...archive import Polygon
+from ...errors import ExamAuditError
 
 WHOLE_FRAME: Polygon = ((0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0))
 
