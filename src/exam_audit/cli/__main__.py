@@ -1,0 +1,5 @@
+"""`python -m exam_audit.cli`."""
+
+from . import main
+
+main()
