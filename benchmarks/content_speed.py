@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from exam_audit.profile import Profile
+from exam_audit.results import FileAnalysis
 from exam_audit.video.analysis import analyse_recording
 from exam_audit.video.content.analysers import CONTENT_ANALYSERS
 from exam_audit.video.media.probe import probe
@@ -37,8 +38,8 @@ def make_clip(path: Path, minutes: float) -> None:
         "-g", "50", "-keyint_min", "50", "-sc_threshold", "0", "-pix_fmt", "yuv420p", str(path)], check=True)
 
 
-def ours(path: Path, profile: Profile) -> dict:
-    return analyse_recording(path, probe(path), profile, None, names=[f.name for f in CONTENT_ANALYSERS])
+def ours(path: Path, profile: Profile) -> FileAnalysis:
+    return analyse_recording(path, probe(path), profile, None, CONTENT_ANALYSERS)
 
 
 def peer(path: Path) -> None:
@@ -71,7 +72,7 @@ def main() -> int:
             mine.append(timed(lambda: ours(clip, profile)))
             theirs.append(timed(lambda: peer(clip)))
     m, t = statistics.median(mine), statistics.median(theirs)
-    sampling = result["sampling"]
+    sampling = result.sampling
     print(f"file: {duration:.0f} s of video; ours sampled {sampling['samples']} frames ({sampling['mode']}: "
           f"{sampling['reason']})")
     print(f"ours (probe + sampling + 4 analysers): median {m:.2f} s over {args.rounds} rounds "

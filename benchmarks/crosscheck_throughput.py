@@ -19,10 +19,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from exam_audit.archive import ArchiveData, open_archive
-from exam_audit.audit import AuditOptions, audit_archive, load_archive, run_checks
+from exam_audit.audit import audit_archive, load_archive, run_checks
 from exam_audit.checks import CHECKS
 from exam_audit.fixtures import FixtureSpec, make_archive
 from exam_audit.profile import Profile
+from exam_audit.results import AuditOptions
 
 FAMILIES = ("plan.", "roster.", "score.", "time.", "practical.", "staff.")
 CROSS_CHECKS = [c for c in CHECKS if any(r.startswith(FAMILIES) for r in c.rules)]
@@ -54,7 +55,7 @@ def main() -> None:
             folders[factor] = Path(tmp) / f"x{factor}"
             make_archive(folders[factor], FixtureSpec(seed=11, sessions=args.sessions * factor,
                                                       candidates_per_session=args.candidates))
-            data[factor], _ = load_archive(open_archive(folders[factor]), profile, options)
+            data[factor] = load_archive(open_archive(folders[factor]), profile, options)
             rows[factor] = sum(len(t.records) for t in data[factor].tables.values())
         runs: dict[tuple[str, int], list[tuple[float, float]]] = {}
         for _ in range(args.repeats):

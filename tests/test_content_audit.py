@@ -17,8 +17,8 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import TINY_VIDEO_PROFILE, requires_ffmpeg
-from exam_audit.archive import ArchiveFile, open_archive
-from exam_audit.audit import ArchiveAudit, AuditOptions, audit_archive, load_archive, run_checks
+from exam_audit.archive import open_archive
+from exam_audit.audit import audit_archive, load_archive, run_checks
 from exam_audit.cli import main
 from exam_audit.findings import NotRun
 from exam_audit.fixtures import FixtureSpec, compare, load_truth, make_archive
@@ -27,8 +27,11 @@ from exam_audit.fixtures.truth import precision_recall
 from exam_audit.fixtures.video import add_recordings
 from exam_audit.fixtures.writer import write_model
 from exam_audit.profile import Profile
+from exam_audit.results import ArchiveAudit, ArchiveFile, AuditOptions, FileAnalysis, MediaResult
 from exam_audit.store import Store
-from exam_audit.video.content.checks import black_footage, duplicate_footage
+from exam_audit.video.content.checks import duplicate_footage
+from exam_audit.video.content.duplicates import DuplicateSettings
+from exam_audit.video.content.recycled import Fingerprinted, find_recycled
 from exam_audit.video.content.scan import scan_files
 from exam_audit.video.stage import media_stage
 
@@ -59,10 +62,10 @@ def library_audit(tmp_path_factory):
     folder = tmp_path_factory.mktemp("seed2") / "archive"
     make_archive(folder, FixtureSpec(seed=2, defects=CONTENT_DEFECTS, **SMALL))
     profile, options = Profile.load(TINY_VIDEO_PROFILE), AuditOptions(profile_path=TINY_VIDEO_PROFILE)
-    data, findings = load_archive(open_archive(folder), profile, options)
-    findings += media_stage(data, profile, options)
-    _, check_findings = run_checks(data, profile)
-    return folder, data, [f.to_dict() for f in findings + check_findings]
+    data = load_archive(open_archive(folder), profile, options)
+    data.media = media_stage(data, profile, workers=options.workers)
+    _, findings = run_checks(data, profile)
+    return folder, data, [f.to_dict() for f in findings]
 
 
 def test_every_content_defect_found_and_nothing_else_from_the_cli(cli_audit):
@@ -100,22 +103,29 @@ def test_fingerprints_are_kept_in_the_store_and_matched_by_a_later_audit(cli_aud
     # seed 2's recycled copy, with its source gone from the archive but fingerprinted by an earlier audit
     _, data, findings = library_audit
     found = next(f for f in findings if f["rule"] == "video.duplicate_footage")
-    data = copy.copy(data)
-    data.media = dict(data.media)
-    analysis = dict(data.media["analysis"])
-    earlier = analysis.pop(found["evidence"]["other_file"])["fingerprint"]
-    data.media["analysis"] = analysis
+    source = found["evidence"]["other_file"]
     profile = Profile.load()
-    assert list(duplicate_footage(data, profile)) == []
+    settings = DuplicateSettings.of(profile)
+    present = [Fingerprinted(r, data.media.analysis[r.file], data.archive.root / r.file)
+               for r in data.media.placed if r.file in data.media.analysis and r.file != source]
+    assert find_recycled(present, [], settings).copies == []
     # the earlier file still where that audit saw it: its frames confirm the copy
-    data.media["earlier_fingerprints"] = [{"sha256": "0" * 64, "audit_id": 7, "archive": str(data.archive.root),
-                                           "file": found["evidence"]["other_file"], **earlier}]
+    earlier = [{"sha256": "0" * 64, "audit_id": 7, "archive": str(data.archive.root), "file": source,
+                **(data.media.analysis[source].fingerprint or {})}]
+    recycled = find_recycled(present, earlier, settings)
+    assert len(recycled.copies) == 1
+    data = copy.copy(data)
+    data.media = MediaResult(recordings=data.media.recordings, analysis=data.media.analysis, copies=recycled.copies)
     (again,) = duplicate_footage(data, profile)
     assert again.file == found["file"] and again.evidence["other_audit"] == 7
     assert again.evidence["frames_agreeing"] >= 5
     assert "第 7 号审计" in again.message_zh and str(data.archive.root) in again.message
     # gone from there: nothing to compare frames with, so no finding, and the audit says why
-    data.media["earlier_fingerprints"][0]["archive"] = "/old/archive"
+    earlier[0]["archive"] = "/old/archive"
+    recycled = find_recycled(present, earlier, settings)
+    assert recycled.copies == []
+    data.media = MediaResult(recordings=data.media.recordings, analysis=data.media.analysis,
+                             copies_not_run=recycled.not_run)
     (skipped,) = duplicate_footage(data, profile)
     assert isinstance(skipped, NotRun) and "no longer at" in skipped.reason and "audit #7" in skipped.reason
 
@@ -176,9 +186,11 @@ def test_scan_reports_an_unreadable_file_in_one_line(tmp_path):
 def test_without_ffmpeg_the_content_rules_are_not_run_with_the_reason(library_audit):
     _, data, _ = library_audit
     data = copy.copy(data)
-    data.media = {"unavailable": "ffmpeg was not found — install ffmpeg"}
-    (status,) = black_footage(data, Profile.load())
-    assert isinstance(status, NotRun) and "ffmpeg" in status.reason
+    data.media = MediaResult(unavailable="ffmpeg was not found — install ffmpeg")
+    statuses, findings = run_checks(data, Profile.load())
+    reasons = {s.rule: s.reason for s in statuses if s.status == "not_run"}
+    assert all("ffmpeg" in reasons[rule] for rule in CONTENT_RULES)
+    assert not [f for f in findings if f.rule.startswith("video.")]
 
 
 def test_real_clips_have_no_content_event(media_dir):
@@ -190,9 +202,9 @@ def test_real_clips_have_no_content_event(media_dir):
 def test_a_file_that_cannot_be_decoded_is_named_as_not_run(library_audit):
     _, data, _ = library_audit
     data = copy.copy(data)
-    analysis = dict(data.media["analysis"])
+    analysis = dict(data.media.analysis)
     broken = sorted(analysis)[0]
-    analysis[broken] = {"sampling": {"error": "Invalid NAL unit size", "samples": 0}}
-    data.media = {**data.media, "analysis": analysis}
+    analysis[broken] = FileAnalysis(sampling={"error": "Invalid NAL unit size", "samples": 0})
+    data.media = MediaResult(recordings=data.media.recordings, analysis=analysis)
     statuses = [s for s in duplicate_footage(data, Profile.load()) if isinstance(s, NotRun)]
     assert len(statuses) == 1 and broken in statuses[0].reason and "Invalid NAL" in statuses[0].reason

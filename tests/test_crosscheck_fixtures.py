@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from exam_audit.audit import AuditOptions, audit_archive
+from exam_audit.audit import audit_archive
 from exam_audit.fixtures import DEFECTS, compare, load_truth
 from exam_audit.fixtures.registry import combinable, solo
 from exam_audit.fixtures.truth import precision_recall
 from exam_audit.profile import Profile
+from exam_audit.results import AuditOptions
 
 PROFILE = Profile.load()
 CROSS_FAMILIES = ("plan.", "roster.", "score.", "time.", "practical.", "staff.")

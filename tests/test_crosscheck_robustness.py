@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from exam_audit.audit import AuditOptions, audit_archive
+from exam_audit.audit import audit_archive
 from exam_audit.fixtures import FixtureSpec
 from exam_audit.fixtures.base import build_clean
 from exam_audit.fixtures.registry import DEFECTS, combinable
 from exam_audit.fixtures.writer import write_model
 from exam_audit.profile import Profile
+from exam_audit.results import AuditOptions
 
 PROFILE = Profile.load()
 GARBAGE = ("", "?", "2026-13-45 25:61:00", "-3", "优", "S-UNKNOWN", "abc", "9999", "理论", "口述")

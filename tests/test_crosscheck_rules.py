@@ -13,12 +13,13 @@ from typing import Any
 
 import pytest
 
-from exam_audit.audit import ArchiveAudit, AuditOptions, audit_archive
+from exam_audit.audit import audit_archive
 from exam_audit.fixtures import FixtureSpec
 from exam_audit.fixtures.base import build_clean, ts
 from exam_audit.fixtures.model import ArchiveModel, Row
 from exam_audit.fixtures.writer import write_model
 from exam_audit.profile import Profile
+from exam_audit.results import ArchiveAudit, AuditOptions
 
 PROFILE = Profile.load()
 CROSS_FAMILIES = ("plan.", "roster.", "score.", "time.", "practical.", "staff.")

@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 
 from exam_audit.archive import open_archive
-from exam_audit.audit import AuditOptions, load_archive
+from exam_audit.audit import load_archive
 from exam_audit.errors import ExamAuditError
 from exam_audit.findings import Finding, NotRun
 from exam_audit.profile import Profile
+from exam_audit.results import AuditOptions, FileAnalysis, MediaResult
 from exam_audit.video.media.probe import MediaProbe
 from exam_audit.video.presence import checks as invigilation
 from exam_audit.video.presence import models
@@ -152,15 +153,13 @@ def tables(tmp_path_factory: pytest.TempPathFactory, profile: Profile):
 
     folder = tmp_path_factory.mktemp("tables")
     make_archive(folder, FixtureSpec(seed=4, sessions=2, candidates_per_session=4))
-    data, _ = load_archive(open_archive(folder), profile, AuditOptions())
-    return data
+    return load_archive(open_archive(folder), profile, AuditOptions())
 
 
 def _with_track(data, camera: str, start: datetime, track: PresenceTrack):
     probe = MediaProbe(path="x.mp4", ok=True, width=160, height=90, duration_s=track.times[-1] + 1)
-    data.media.clear()
-    data.media["recordings"] = [Recording(f"recordings/{camera}/x.mp4", camera, probe, start, "filename")]
-    data.media["analysis"] = {f"recordings/{camera}/x.mp4": {"presence": track}}
+    data.media = MediaResult(recordings=[Recording(f"recordings/{camera}/x.mp4", camera, probe, start, "filename")],
+                             analysis={f"recordings/{camera}/x.mp4": FileAnalysis(presence=track)})
     return data
 
 
@@ -243,11 +242,17 @@ def test_no_activity_fires_on_a_still_practical_and_not_on_a_busy_one(tables, pr
 
 
 def test_checks_say_why_when_recordings_could_not_be_analysed(tables, profile: Profile) -> None:
-    tables.media.clear()
-    tables.media["unavailable"] = "ffmpeg was not found"
-    for check in (invigilation.invigilator_absence, invigilation.headcount, invigilation.practical_activity):
-        items = list(check(tables, profile))
-        assert len(items) == 1 and isinstance(items[0], NotRun) and "ffmpeg" in items[0].reason
+    from exam_audit.audit import run_checks
+
+    tables.media = MediaResult(unavailable="ffmpeg was not found")
+    tables.archive.recordings.append(tables.archive.root / "recordings" / "CH01" / "x.mp4")
+    try:
+        statuses, _ = run_checks(tables, profile)
+    finally:
+        tables.archive.recordings.pop()
+    reasons = {s.rule: s.reason for s in statuses if s.status == "not_run"}
+    for rule in (invigilation.ABSENT, invigilation.HEADCOUNT, invigilation.NO_ACTIVITY):
+        assert "ffmpeg" in reasons[rule]
 
 
 def test_presence_intervals_for_the_report_are_wall_clock(tables) -> None:
@@ -255,7 +260,7 @@ def test_presence_intervals_for_the_report_are_wall_clock(tables) -> None:
 
     start = datetime.fromisoformat("2026-05-26T08:28:00+08:00")
     data = _with_track(tables, "CH01", start, _track([False, True, True, False], step=10.0))
-    assert presence_intervals(data.media["recordings"], data.media["analysis"]) == [{
+    assert presence_intervals(data.media.placed, data.media.analysis) == [{
         "camera": "CH01", "file": "recordings/CH01/x.mp4", "detector": "motion",
         "present": [["2026-05-26T08:28:10+08:00", "2026-05-26T08:28:30+08:00"]]}]
 

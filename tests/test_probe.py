@@ -112,9 +112,6 @@ class MemoryCache:
     def cached_probes(self, digests: list[str], version: int) -> dict[str, dict]:
         return {d: self.rows[d] for d in digests if d in self.rows and version == PROBE_VERSION}
 
-    def save_probes(self, probes: dict[str, dict], version: int) -> None:
-        self.rows.update(probes)
-
 
 def test_measure_probes_each_content_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     a, b = tmp_path / "a.mp4", tmp_path / "b.mp4"
@@ -129,6 +126,8 @@ def test_measure_probes_each_content_once(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr(measure_module, "probe", fake_probe)
     cache = MemoryCache()
     first = measure([a], cache=cache)
+    assert not first[0].cached  # measured: the audit's result carries it to the store, which saves it
+    cache.rows.update({m.sha256: m.probe.to_dict() for m in first if m.probe})
     second = measure([a, b], cache=cache)
     assert calls == [a]  # b has a's sha256: its probe comes from the cache
     assert second[1].cached and second[1].probe.path == str(b) and first[0].sha256 == second[1].sha256
@@ -136,8 +135,9 @@ def test_measure_probes_each_content_once(tmp_path: Path, monkeypatch: pytest.Mo
 
 def test_without_ffprobe_recordings_are_hashed_and_video_rules_not_run(tmp_path: Path,
                                                                        monkeypatch: pytest.MonkeyPatch):
-    from exam_audit.audit import AuditOptions, audit_archive
+    from exam_audit.audit import audit_archive
     from exam_audit.errors import ToolMissingError
+    from exam_audit.results import AuditOptions
     from exam_audit.video import stage
 
     def missing(name: str) -> str:

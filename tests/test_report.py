@@ -21,12 +21,13 @@ import pytest
 from click.testing import Result
 
 from conftest import ARTIFACTS, requires_ffmpeg
-from exam_audit.audit import ArchiveAudit, AuditOptions, audit_archive
+from exam_audit.audit import audit_archive
 from exam_audit.findings import Finding
 from exam_audit.fixtures import FixtureSpec, make_archive
 from exam_audit.profile import Profile
 from exam_audit.report import ReportOptions, write_reports
 from exam_audit.report.labels import rule_title
+from exam_audit.results import ArchiveAudit, AuditOptions
 from exam_audit.store import Store
 
 RECORDING = "recordings/CH01_20260526083000_20260526083020.mp4"
@@ -100,8 +101,9 @@ def rich(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     audit = audit_archive(archive, AuditOptions(), profile)
     audit.findings = sorted(audit.findings + family_findings(profile, audit), key=Finding.sort_key)
     start = datetime.fromisoformat(audit.timeline["recordings"][0]["start"])
-    audit.timeline["presence"] = [{"camera": "CH01", "file": RECORDING, "detector": "motion",
-                                   "present": [[start.isoformat(), (start + timedelta(seconds=9)).isoformat()]]}]
+    session = next(s for s in audit.timeline["sessions"] if s["id"] == SESSION)
+    session["presence"] = [{"camera": "CH01", "detector": "motion",
+                            "present": [[start.isoformat(), (start + timedelta(seconds=9)).isoformat()]]}]
     db = root / "store.db"
     audit_id = Store(f"sqlite:///{db}").save(audit, "exam-audit audit archive")
     return {"archive": archive, "db": db, "audit_id": audit_id, "audit": audit, "root": root}
@@ -379,7 +381,8 @@ def test_timeline_is_stored_and_drawn(rich):
     session = loaded.timeline["sessions"][0]
     assert session["id"] == SESSION and session["planned"] and session["actual"]
     assert loaded.timeline["recordings"][0]["file"] == RECORDING
-    svg = session_svg(session, loaded.timeline, [(0, f) for f in audit.findings if f.session_id == SESSION], "en")
+    assert [c["camera"] for c in session["cameras"]] == ["CH01"]  # the schedule's cameras, stored
+    svg = session_svg(session, [(0, f) for f in audit.findings if f.session_id == SESSION], "en")
     assert "CH01 recorded" in svg and "CH01 not recorded" in svg and "Invigilator present" in svg
     assert svg.count('class="tl-mark"') == sum(1 for f in audit.findings if f.session_id == SESSION and f.start)
 

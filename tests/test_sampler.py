@@ -12,6 +12,7 @@ from exam_audit.profile import Profile
 from exam_audit.video.analysis import analyse_recording
 from exam_audit.video.media.probe import MediaProbe, probe
 from exam_audit.video.media.sampler import SamplingReport, plan_sampling, sample_frames
+from exam_audit.video.stage import AUDIT_ANALYSERS
 
 
 def _probe(**fields) -> MediaProbe:
@@ -69,9 +70,9 @@ def test_a_truncated_file_gives_what_it_has_and_never_raises(tmp_path):
     path = _encode(tmp_path / "cut.mp4", "-t", "20", "-g", "5", "-movflags", "+frag_keyframe+empty_moov")
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
-    result = analyse_recording(path, probe(path), Profile.load(), None)
-    assert 0 < result["sampling"]["samples"] < 20
-    assert result["black"] == {"events": []}
+    result = analyse_recording(path, probe(path), Profile.load(), None, AUDIT_ANALYSERS)
+    assert 0 < result.sampling["samples"] < 20
+    assert result.black == {"events": []}
 
 
 @requires_ffmpeg

@@ -12,11 +12,13 @@ import pytest
 
 from conftest import TINY_VIDEO_PROFILE
 from exam_audit.archive import Archive, ArchiveData, Camera, Centre
+from exam_audit.audit import run_checks
 from exam_audit.findings import Finding, NotRun
 from exam_audit.profile import Profile
 from exam_audit.records.tables.loader import Record, Table
+from exam_audit.results import MediaResult
 from exam_audit.video.media.probe import Discontinuity, MediaProbe
-from exam_audit.video.timeline import checks as checks
+from exam_audit.video.timeline import checks
 from exam_audit.video.timeline.coverage import Span, uncovered
 from exam_audit.video.timeline.placement import ManifestEntry, manifest_of, parse_name, place
 
@@ -59,7 +61,7 @@ def archive_data(recordings: list, events: list[dict] | None = None, cameras: bo
         "session_id": "S1", "start": T0, "end": T0 + timedelta(hours=2), "room": "理论考场1",
         "exam_type": "theory", "operation": "1.2"}])
     data.tables["events"] = table("events", events or [])
-    data.media["recordings"] = recordings
+    data.media = MediaResult(recordings=recordings)
     return data
 
 
@@ -112,7 +114,7 @@ def test_manifest_rows_are_keyed_by_archive_path_and_place_the_file():
     data = archive_data([])
     data.tables["recordings"] = table("recordings", [
         {"file": "cam1\\clip.mp4", "camera": "CH01", "start": T0, "session_id": "S1"}])
-    entry = manifest_of(data)["recordings/cam1/clip.mp4"]
+    entry = manifest_of(data.records("recordings"))["recordings/cam1/clip.mp4"]
     r = place("recordings/cam1/clip.mp4", media(created=T0 + timedelta(hours=8)), (), TZ, entry)
     assert (r.start, r.start_source, r.camera, r.session_id) == (T0, "manifest", "CH01", "S1")
 
@@ -263,7 +265,8 @@ def test_without_centre_toml_cameras_are_matched_by_time(profile: Profile):
 
 def test_not_probed_means_not_run(profile: Profile):
     data = archive_data([])
-    del data.media["recordings"]
-    data.media["unavailable"] = "ffprobe was not found"
-    out = list(checks.session_coverage(data, profile))
-    assert out and all(isinstance(x, NotRun) and "ffprobe" in x.reason for x in out)
+    data.media = MediaResult(unavailable="ffprobe was not found")
+    statuses, findings = run_checks(data, profile)
+    reasons = {s.rule: s.reason for s in statuses if s.status == "not_run"}
+    assert all("ffprobe" in reasons[rule] for rule in checks.COVERAGE_RULES + checks.FILE_RULES)
+    assert not [f for f in findings if f.rule.startswith("video.")]

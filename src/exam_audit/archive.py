@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ArchiveError
+from .findings import Finding
 from .records.tables.loader import Record, Table
 from .records.tables.schema import TABLES
+from .results import ArchiveFile, MediaResult
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -53,14 +55,6 @@ class Centre:
     timezone: str | None = None
     filename_patterns: tuple[str, ...] = ()
     cameras: dict[str, Camera] = field(default_factory=dict, hash=False, compare=False)
-
-
-@dataclass(frozen=True)
-class ArchiveFile:
-    path: str  # relative to the archive root, forward slashes
-    bytes: int
-    kind: str  # "table" | "recording" | "config"
-    sha256: str = ""
 
 
 @dataclass
@@ -201,16 +195,16 @@ def hash_files(archive: Archive, workers: int = 2, skip: frozenset[str] = frozen
 
 @dataclass
 class ArchiveData:
-    """What checks read: the archive's loaded tables, its centre settings and its recordings.
-
-    Later stages add what they measure (probes of recordings, samples) under their own attributes, so a
-    check remains a plain function of this object and the profile.
+    """What checks read: the archive's loaded tables, its centre settings and what the media stage measured
+    in its recordings, so that a check remains a plain function of this object and the profile.
     """
 
     archive: Archive
     tz: Any  # tzinfo of the centre
     tables: dict[str, Table] = field(default_factory=dict)
-    media: dict[str, Any] = field(default_factory=dict)
+    # what reading the tables and centre.toml found (encodings, values, columns), reported by a check
+    reading: list[Finding] = field(default_factory=list)
+    media: MediaResult = field(default_factory=MediaResult)
     # indexes derived from the tables, built once and shared by the checks (see records/crossref.py)
     derived: dict[str, Any] = field(default_factory=dict)
 

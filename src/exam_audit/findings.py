@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .archive import ArchiveData
+    from .profile import Profile
 
 SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low", "info")
 ITEMS: tuple[str, ...] = ("C1", "C2", "C3", "C4", "C5", "C6", "C7")
@@ -121,6 +125,35 @@ class NotRun:
 
     rule: str
     reason: str
+
+
+CheckFunction = Callable[["ArchiveData", "Profile"], Iterable["Finding | NotRun"]]
+
+
+@dataclass(frozen=True)
+class Check:
+    """A check's declaration: the rule ids it may yield and the inputs it needs (see checks.py)."""
+
+    name: str
+    rules: tuple[str, ...]
+    run: CheckFunction
+    needs: tuple[str, ...] = ()  # tables that must be present and readable
+    needs_any: tuple[str, ...] = ()  # at least one of these tables, present and readable
+    needs_recordings: bool = False  # recordings that the media stage could measure
+    needs_tables: bool = False  # at least one table file, readable or not
+
+
+def check(name: str, rules: Iterable[str], *, needs: tuple[str, ...] = (), needs_any: tuple[str, ...] = (),
+          needs_recordings: bool = False, needs_tables: bool = False) -> Callable[[CheckFunction], CheckFunction]:
+    """Declare, beside its code, that a function is a check yielding ``rules`` and needing these inputs.
+    The declaration is kept on the function (``fn.check``); checks.py lists the checks the audit runs."""
+
+    def declare(run: CheckFunction) -> CheckFunction:
+        run.check = Check(name, tuple(rules), run, needs, needs_any, needs_recordings,  # type: ignore[attr-defined]
+                          needs_tables)
+        return run
+
+    return declare
 
 
 def summarise(findings: Iterable[Finding]) -> dict[str, dict[str, int]]:

@@ -15,10 +15,10 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
-from .archive import ArchiveFile
-from .audit import ArchiveAudit, PreviousFile
 from .errors import ExamAuditError
 from .findings import CheckStatus, Finding
+from .results import ArchiveAudit, ArchiveFile, PreviousFile
+from .video.media.probe import PROBE_VERSION
 
 DEFAULT_DB_FILE = "exam-audit.db"
 
@@ -142,15 +142,21 @@ def archive_key(path: str) -> str:
 
 
 class Store:
-    def __init__(self, url: str) -> None:
+    """The audit store, opened once per run. It is also the probe cache and the fingerprint history that the
+    media stage reads (video/media/measure.py ``ProbeCache``, video/content/recycled.py
+    ``FingerprintHistory``). ``create=False`` opens a store whose schema exists, for a worker process that
+    only reads."""
+
+    def __init__(self, url: str, *, create: bool = True) -> None:
         self.url = url
         try:
             parsed = make_url(url)
-            if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
+            if create and parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             self.engine: Engine = create_engine(url)
-            Base.metadata.create_all(self.engine)
-            _add_missing_columns(self.engine)
+            if create:
+                Base.metadata.create_all(self.engine)
+                _add_missing_columns(self.engine)
         except (ArgumentError, OperationalError, SQLAlchemyError, ModuleNotFoundError, OSError) as exc:
             raise ExamAuditError(f"database {url}: cannot be opened ({exc.__class__.__name__}: "
                                  f"{str(exc).splitlines()[0]})",
@@ -188,6 +194,9 @@ class Store:
             session.add(row)
             session.flush()
             self._add_fingerprints(session, audit, row)
+            for digest, probe in audit.new_probes.items():
+                session.merge(ProbeRow(sha256=digest, version=PROBE_VERSION,
+                                       probe=json.dumps(probe, ensure_ascii=False)))
             session.commit()
             audit.audit_id = row.id
             return row.id
@@ -201,13 +210,6 @@ class Store:
                                                               ProbeRow.version == version))
                 found.update((r.sha256, json.loads(r.probe)) for r in rows)
         return found
-
-    def save_probes(self, probes: dict[str, dict], version: int) -> None:
-        with Session(self.engine) as session:
-            for digest, probe in probes.items():
-                session.merge(ProbeRow(sha256=digest, version=version, probe=json.dumps(probe, ensure_ascii=False)))
-            session.commit()
-
 
     def _add_fingerprints(self, session: Session, audit: ArchiveAudit, row: AuditRow) -> None:
         shas = {f.path: f.sha256 for f in audit.files if f.sha256}

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..archive import ArchiveData
-from ..findings import Finding
+from ..findings import Finding, check
 from ..profile import Profile
 from .crossref import index_of, overlapping_pairs, when
 
@@ -60,6 +60,7 @@ def overlapping(seats: Sequence[tuple[int, Seat]]) -> Iterator[tuple[int, Seat, 
                 yield a, first, b, second
 
 
+@check("concurrent sessions", ("roster.concurrent_sessions",), needs=("candidates",), needs_any=("sessions", "plan"))
 def concurrent_sessions(data: ArchiveData, profile: Profile) -> Iterator[Finding]:
     """Overlapping registrations within this archive; the later registration carries the finding."""
     for _a, earlier, _b, later in overlapping([(0, s) for s in seats_of(data)]):

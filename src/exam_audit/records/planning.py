@@ -6,12 +6,14 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 from ..archive import ArchiveData
-from ..findings import Finding, NotRun
+from ..findings import Finding, NotRun, check
 from ..profile import Profile
 from .crossref import index_of, lacking, minutes, ref, when
 from .tables.loader import Record
 
 
+@check("plan followed", ("plan.unplanned_session", "plan.session_not_held", "plan.deviation"),
+       needs=("plan", "sessions"))
 def held_against_plan(data: ArchiveData, profile: Profile) -> Iterator[Finding]:
     """plan.unplanned_session, plan.session_not_held and plan.deviation."""
     index = index_of(data)
@@ -55,8 +57,9 @@ def held_against_plan(data: ArchiveData, profile: Profile) -> Iterator[Finding]:
                           "rows": [ref("plan", plan)]})
 
 
+@check("capacity", ("plan.over_capacity",), needs=("plan", "candidates"))
 def over_capacity(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
-    """plan.over_capacity: more distinct candidates registered than the plan's capacity."""
+    """plan.over_capacity: more distinct candidates registered than the plan"s capacity."""
     index = index_of(data)
     if reason := lacking(data, "plan", "capacity"):
         yield NotRun("plan.over_capacity", reason)
@@ -75,6 +78,7 @@ def over_capacity(data: ArchiveData, profile: Profile) -> Iterator[Finding | Not
                                *(ref("candidates", r) for r in registrations)]})
 
 
+@check("session references", ("data.invalid_value",), needs_any=("sessions", "plan"))
 def unknown_sessions(data: ArchiveData, profile: Profile) -> Iterator[Finding]:
     """data.invalid_value for a session_id that rows of candidates, assignments, events or results name
     but neither sessions.csv nor plan.csv holds: one finding per table and session, at its first row."""

@@ -6,17 +6,18 @@ from collections import Counter
 from collections.abc import Iterator
 
 from ..archive import ArchiveData
-from ..findings import Finding, NotRun
+from ..findings import Finding, NotRun, check
 from ..profile import Profile
 from .crossref import index_of, lacking, operation_label, refs, standard_or_count
 
 
+@check("oral practicals", ("practical.oral_only",), needs=("results",), needs_any=("sessions", "plan"))
 def oral_only(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
     """Every subject of a practical examined orally, a hands-on subject of the standard examined orally,
     or an oral subject where the standard allows no oral mode (危化 processes: hands-on and simulation).
 
     "Every subject oral" needs no standard, so it is checked for every operation; the other two need
-    the operation's practical standard and are skipped, with a note, when the profile lacks it."""
+    the operation"s practical standard and are skipped, with a note, when the profile lacks it."""
     index = index_of(data)
     if reason := lacking(data, "results", "mode"):
         yield NotRun("practical.oral_only", reason)

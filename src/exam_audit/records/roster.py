@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from ..archive import ArchiveData
-from ..findings import Finding, NotRun
+from ..findings import Finding, NotRun, check
 from ..profile import Profile
 from .crossref import Key, RecordIndex, index_of, lacking, refs
 
@@ -30,6 +30,7 @@ def _without_attendance(profile: Profile, index: RecordIndex, keys: list[Key], m
                   "missing_zh": "、".join(_ATTENDANCE_ZH[e] for e in missing), "rows": refs("results", rows)})
 
 
+@check("registration", ("roster.result_without_registration",), needs=("results", "candidates"))
 def result_without_registration(data: ArchiveData, profile: Profile) -> Iterator[Finding]:
     """A result for someone not registered for that session: one finding per candidate and session."""
     index = index_of(data)
@@ -42,6 +43,8 @@ def result_without_registration(data: ArchiveData, profile: Profile) -> Iterator
             evidence={"result_rows": ", ".join(str(r.line) for r in rows), "rows": refs("results", rows)})
 
 
+@check("attendance", ("roster.result_without_attendance", "roster.attendance_without_result"),
+       needs=("results", "events"))
 def attendance(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
     """roster.result_without_attendance and roster.attendance_without_result, from the event log.
 

@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from ..archive import ArchiveData
-from ..findings import Finding, NotRun
+from ..findings import Finding, NotRun, check
 from ..profile import Profile
 from .crossref import index_of, lacking, num, operation_label, ref, refs, standard_or_count, when, zh
 
 _SCORE_EPSILON = 0.01  # scores are written with at most two decimals
 
 
+@check("pass flags", ("score.pass_flag_mismatch", "score.veto_ignored"), needs=("results",))
 def pass_flags(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
     """score.pass_flag_mismatch and score.veto_ignored.
 
@@ -58,6 +59,8 @@ def pass_flags(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun
                               "rows": refs("results", [row, *vetoes])})
 
 
+@check("practical scores", ("score.subjects_incomplete", "score.total_mismatch"),
+       needs=("results",), needs_any=("sessions", "plan"))
 def practical_scores(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
     """score.subjects_incomplete and score.total_mismatch, against the operation's practical standard.
 
@@ -133,6 +136,8 @@ def covers(theory: TheoryPass, operation: str | None, begins: datetime, months: 
     return same and theory.at <= begins and theory.at.date() >= _months_before(begins.date(), months)
 
 
+@check("theory before practical", ("score.practical_without_theory",),
+       needs=("results",), needs_any=("sessions", "plan"))
 def practical_without_theory(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
     """A practical sat with no theory pass of the same operation within the previous 12 months.
 
@@ -166,8 +171,9 @@ def practical_without_theory(data: ArchiveData, profile: Profile) -> Iterator[Fi
                       "rows": refs("results", s.rows)})
 
 
+@check("attempts", ("score.attempts_exceeded",), needs=("candidates",), needs_any=("sessions", "plan"))
 def attempts(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
-    """score.attempts_exceeded: a registration's attempt number above what the rules in force on the
+    """score.attempts_exceeded: a registration"s attempt number above what the rules in force on the
     exam date allow for its exam type (before 2026-06-01: one make-up; from then on: theory unlimited,
     practical up to 5)."""
     index = index_of(data)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..archive import ArchiveData
-from ..findings import Finding, NotRun
+from ..findings import Finding, NotRun, check
 from ..profile import Profile
 from .crossref import RecordIndex, index_of, lacking, overlapping_pairs, ref, when, zh
 from .sessions import Session
@@ -30,6 +30,8 @@ def active_sessions(index: RecordIndex) -> list[Session]:
     return sessions
 
 
+@check("staffing", ("staff.no_invigilator", "staff.no_examiner", "staff.too_few"),
+       needs=("assignments",), needs_any=("sessions", "plan"))
 def staffing(data: ArchiveData, profile: Profile) -> Iterator[Finding]:
     """staff.no_invigilator, staff.no_examiner (per session, or per practical station in use) and
     staff.too_few."""
@@ -96,9 +98,10 @@ def _too_few(profile: Profile, session: Session, where: dict[str, Any], assigned
                            *(ref("assignments", r) for r in assigned if r["role"] == role)]})
 
 
+@check("qualifications", ("staff.unqualified",), needs=("assignments", "staff"), needs_any=("sessions", "plan"))
 def qualifications(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
     """staff.unqualified: an assigned person missing from the staff register, without a qualification
-    number, or whose qualification expired before the session's date."""
+    number, or whose qualification expired before the session"s date."""
     index = index_of(data)
     if reason := lacking(data, "staff", "qualification_no"):
         yield NotRun("staff.unqualified", reason + ": qualification numbers not checked")
@@ -138,6 +141,7 @@ def qualifications(data: ArchiveData, profile: Profile) -> Iterator[Finding | No
                           "session_date": day.isoformat() if day else "?", "rows": rows})
 
 
+@check("double booking", ("staff.double_booked",), needs=("assignments",), needs_any=("sessions", "plan"))
 def double_booked(data: ArchiveData, profile: Profile) -> Iterator[Finding]:
     """staff.double_booked: one person assigned to two sessions whose times overlap. The later
     assignment carries the finding."""
@@ -163,6 +167,8 @@ def double_booked(data: ArchiveData, profile: Profile) -> Iterator[Finding]:
                                    ref("assignments", first_row)]})
 
 
+@check("teaching and examining separated", ("staff.trainer_conflict",),
+       needs=("assignments", "staff", "candidates"), needs_any=("sessions", "plan"))
 def trainer_conflict(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
     """staff.trainer_conflict (考教分离): a person invigilating or examining a session with candidates they
     trained (training.csv trainer_id is their staff id or ID number), or employed by a candidate's

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from ..archive import ArchiveData
-from ..findings import Finding, NotRun
+from ..findings import Finding, NotRun, check
 from ..profile import Profile
 from .crossref import RecordIndex, index_of, minutes, num, operation_label, ref, refs, standard_or_count, when, zh
 from .tables.loader import Record
@@ -18,8 +18,9 @@ _RANK = {"sign_in": 0, "identity_check": 0, "start": 1, "submit": 2, "leave": 3}
 _SESSION_RANK = {"session_open": 0, "session_close": 1}
 
 
+@check("event times", ("time.event_outside_session",), needs=("events",), needs_any=("sessions", "plan"))
 def event_outside_session(data: ArchiveData, profile: Profile) -> Iterator[Finding]:
-    """A log event earlier than its session's start or later than its end, beyond the tolerance."""
+    """A log event earlier than its session"s start or later than its end, beyond the tolerance."""
     index = index_of(data)
     tolerance = timedelta(minutes=float(profile.threshold("time_tolerance_min")))
     for sid, events in index.session_events.items():
@@ -45,6 +46,7 @@ def event_outside_session(data: ArchiveData, profile: Profile) -> Iterator[Findi
                                    {"table": session.table, "row": session.row}]})
 
 
+@check("event order", ("time.event_order",), needs=("events",))
 def event_order(data: ArchiveData, profile: Profile) -> Iterator[Finding]:
     """Events out of order: one finding per candidate (or session) at the event logged too early."""
     index = index_of(data)
@@ -94,6 +96,8 @@ def _order_finding(profile: Profile, index: RecordIndex, sid: str, id_number: st
                   "rows": refs("events", [early, late])})
 
 
+@check("sitting durations", ("time.theory_overrun", "time.theory_too_fast", "time.practical_too_short"),
+       needs=("results",), needs_any=("sessions", "plan"))
 def sitting_durations(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
     """time.theory_overrun, time.theory_too_fast and time.practical_too_short, from the results' times."""
     index = index_of(data)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ..archive import ArchiveData
-from ..findings import Finding, NotRun
+from ..findings import Finding, NotRun, check
 from ..profile import Profile
 from .sessions import sessions_of
 from .tables import idnumber
@@ -19,6 +19,15 @@ from .tables.loader import Record
 from .tables.schema import TABLES
 
 
+@check("table reading", ("data.encoding", "data.missing_column", "data.missing_value", "data.nonstandard_value",
+                         "data.invalid_value", "data.invalid_id_number"), needs_tables=True)
+def table_reading(data: ArchiveData, profile: Profile) -> Iterator[Finding]:
+    """What reading the tables and centre.toml found: undecodable or nonstandard encodings, missing columns
+    and values, values in a nonstandard form or unreadable, invalid ID numbers (records/tables/loader.py)."""
+    yield from data.reading
+
+
+@check("duplicate rows", ("data.duplicate_row",))
 def duplicate_rows(data: ArchiveData, profile: Profile) -> Iterator[Finding]:
     """The same key twice in one table. A staff id naming two different people is an identity conflict
     instead, reported by ``identity_conflicts``."""
@@ -61,6 +70,7 @@ class _Seen:
     row: int
 
 
+@check("identity conflicts", ("data.identity_conflict",), needs_any=("candidates", "staff"))
 def identity_conflicts(data: ArchiveData, profile: Profile) -> Iterator[Finding]:
     """One id_number with different names (candidates and staff together), or one staff_id with
     different people."""
@@ -104,6 +114,7 @@ def _conflict(profile: Profile, table: str, file: str, record: Record, key_colum
                   "other_place": other, "other_file": seen.file, "other_row": seen.row})
 
 
+@check("candidate ages", ("data.age_ineligible",), needs=("candidates",), needs_any=("sessions", "plan"))
 def age_eligibility(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
     """Candidates younger than the minimum age or past retirement age on their exam date."""
     sessions = sessions_of(data)
@@ -141,8 +152,9 @@ def age_eligibility(data: ArchiveData, profile: Profile) -> Iterator[Finding | N
 _far_future = date(9999, 12, 31)
 
 
+@check("subject shares", ("data.invalid_value",), needs=("results",), needs_any=("sessions", "plan"))
 def subject_shares(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
-    """A practical subject's score above its share in the operation's standard is an invalid value."""
+    """A practical subject"s score above its share in the operation"s standard is an invalid value."""
     table = data.table("results")
     if table is None or not table.has("session_id", "subject", "score"):
         return

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..audit import ArchiveAudit
+from ..results import ArchiveAudit
 from .csv_report import write_csv
 from .json_report import findings_document, write_json
 

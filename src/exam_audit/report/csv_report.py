@@ -6,7 +6,7 @@ import csv
 import json
 from pathlib import Path
 
-from ..audit import ArchiveAudit
+from ..results import ArchiveAudit
 
 COLUMNS = ("rule", "item", "severity", "session_id", "camera", "id_number", "staff_id", "file", "table",
            "row", "column", "start", "end", "message", "message_zh", "evidence")

@@ -16,8 +16,8 @@ from html import escape
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ..audit import ArchiveAudit
 from ..findings import ITEMS, SEVERITIES, Finding
+from ..results import ArchiveAudit
 from .labels import SEVERITY, item_title, message, rule_title
 from .media import FindingMedia, cut_media, media_span
 from .timeline_svg import legend, session_svg
@@ -255,22 +255,21 @@ def _summary(audit: ArchiveAudit, lang: str, words: dict[str, str]) -> str:
 
 def _findings_by_session(audit: ArchiveAudit) -> dict[str, list[tuple[int, Finding]]]:
     """(index, finding) per session: by its session_id, or, for a finding of a camera that names no session, by
-    its time falling in a session's window in the camera's room (when the room is known)."""
-    rooms = {r.get("camera"): r.get("room") for r in audit.timeline.get("recordings", []) if r.get("camera")}
+    its time falling in the window of a session that camera films (as the audit's schedule decided)."""
     windows = []
     for s in audit.timeline.get("sessions", []):
         spans = [w for w in (s.get("planned"), s.get("actual")) if w]
         if spans:
-            windows.append((s["id"], s.get("room"), min(datetime.fromisoformat(w[0]) for w in spans),
+            windows.append((s["id"], {c.get("camera") for c in s.get("cameras", [])},
+                            min(datetime.fromisoformat(w[0]) for w in spans),
                             max(datetime.fromisoformat(w[1]) for w in spans)))
     out: dict[str, list[tuple[int, Finding]]] = {}
     for index, f in enumerate(audit.findings):
         if f.session_id:
             out.setdefault(f.session_id, []).append((index, f))
         elif f.start and f.camera:
-            room = rooms.get(f.camera)
-            for sid, session_room, lo, hi in windows:
-                if lo <= f.start <= hi and (not room or not session_room or room == session_room):
+            for sid, cameras, lo, hi in windows:
+                if lo <= f.start <= hi and f.camera in cameras:
                     out.setdefault(sid, []).append((index, f))
     return out
 
@@ -286,7 +285,7 @@ def _sessions(audit: ArchiveAudit, lang: str, words: dict[str, str]) -> str:
         count = words["count"].format(n=len(found))
         parts.append(f'<h3>{words["session"]} {escape(s["id"])} · {words["room"]} {escape(s.get("room") or "")} · '
                      f'{words["exam_type"]} {escape(s.get("exam_type") or "")} · {count}</h3>')
-        parts.append(session_svg(s, audit.timeline, found, lang))
+        parts.append(session_svg(s, found, lang))
     return "".join(parts)
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..audit import ArchiveAudit
 from ..findings import summarise
+from ..results import ArchiveAudit
 
 
 def findings_document(audit: ArchiveAudit) -> dict[str, Any]:

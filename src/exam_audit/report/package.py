@@ -22,8 +22,8 @@ from typing import Any
 
 from .. import __version__
 from ..archive import open_archive, sha256_file
-from ..audit import ArchiveAudit
 from ..errors import ExamAuditError
+from ..results import ArchiveAudit
 from . import ReportOptions, write_reports
 
 MANIFEST = "MANIFEST"

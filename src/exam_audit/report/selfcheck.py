@@ -6,8 +6,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from ..audit import ArchiveAudit
 from ..findings import Finding
+from ..results import ArchiveAudit
 from .labels import SEVERITY, item_title, message, rule_title
 
 COLUMNS = {

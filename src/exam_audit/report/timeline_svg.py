@@ -2,8 +2,8 @@
 invigilator presence, and the session's findings as marks.
 
 Drawn from the audit's stored timeline (timeline.py) and its findings, so a past audit redraws from the
-database alone. Gaps drawn here are what the recordings leave uncovered in the session window; whether a gap is
-a finding is for the video rules to say, and their findings appear as marks.
+database alone. Nothing is computed here: the cameras, their footage and their gaps are what the schedule and
+the coverage check worked out during the audit, so the drawing shows the gaps the findings report, no more.
 """
 
 from __future__ import annotations
@@ -57,28 +57,6 @@ class _Scale:
         return LABEL_W + max(0.0, min(1.0, frac)) * (WIDTH - LABEL_W - 10)
 
 
-def _union(spans: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
-    out: list[tuple[datetime, datetime]] = []
-    for a, b in sorted(spans):
-        if out and a <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], b))
-        else:
-            out.append((a, b))
-    return out
-
-
-def _gaps(window: tuple[datetime, datetime], covered: list[tuple[datetime, datetime]]
-          ) -> list[tuple[datetime, datetime]]:
-    gaps, cursor = [], window[0]
-    for a, b in _union(covered):
-        if a > cursor:
-            gaps.append((cursor, min(a, window[1])))
-        cursor = max(cursor, b)
-    if cursor < window[1]:
-        gaps.append((cursor, window[1]))
-    return [(a, b) for a, b in gaps if b > a]
-
-
 def _hhmm(t: datetime) -> str:
     return t.strftime("%H:%M:%S")
 
@@ -108,8 +86,7 @@ def _ticks(scale: _Scale, height: float) -> list[str]:
     return out
 
 
-def session_svg(session: dict[str, Any], timeline: dict[str, Any], findings: list[tuple[int, Finding]],
-                lang: str) -> str:
+def session_svg(session: dict[str, Any], findings: list[tuple[int, Finding]], lang: str) -> str:
     """The SVG of one session; ``findings`` are (index in the audit, finding) of this session."""
     words = WORDS[lang]
     planned, actual = _span(session.get("planned")), _span(session.get("actual"))
@@ -120,16 +97,6 @@ def session_svg(session: dict[str, Any], timeline: dict[str, Any], findings: lis
     pad = max(timedelta(minutes=5), (window[1] - window[0]) * 0.05)
     scale = _Scale(window[0] - pad, window[1] + pad)
 
-    cameras: dict[str, list[tuple[datetime, datetime, str]]] = {}
-    for rec in timeline.get("recordings", []):
-        span = _span([rec.get("start"), rec.get("end")])
-        camera = rec.get("camera") or rec.get("file") or "?"
-        same_room = not rec.get("room") or not session.get("room") or rec["room"] == session["room"]
-        if rec.get("room") and rec["room"] == session.get("room"):
-            cameras.setdefault(camera, [])
-        if span and same_room and span[0] < scale.hi and span[1] > scale.lo:
-            cameras.setdefault(camera, []).append((*span, rec.get("file") or ""))
-    presence = [p for p in timeline.get("presence", []) if p.get("camera") in cameras]
 
     parts: list[str] = []
     y = AXIS_H
@@ -138,14 +105,19 @@ def session_svg(session: dict[str, Any], timeline: dict[str, Any], findings: lis
         if span:
             parts.append(_bar(scale, y, *span, colour, words[key]))
         y += ROW_H
-    for camera, spans in sorted(cameras.items()):
+    for entry in session.get("cameras", []):
+        camera = entry.get("camera") or "?"
         parts.append(_label(y, f"{words['camera']} {camera}"))
-        for a, b, file in spans:
-            parts.append(_bar(scale, y, a, b, "#31a354", f"{camera} {words['recorded']} {file}"))
-        for a, b in _gaps(window, [(a, b) for a, b, _ in spans]):
-            parts.append(_bar(scale, y, a, b, "#e6550d", f"{camera} {words['gap']}", "tl-gap"))
+        for a, b, *file in entry.get("recorded", []):
+            span = _span([a, b])
+            if span:
+                parts.append(_bar(scale, y, *span, "#31a354", f"{camera} {words['recorded']} {''.join(file)}"))
+        for pair in entry.get("gaps", []):
+            span = _span(pair)
+            if span:
+                parts.append(_bar(scale, y, *span, "#e6550d", f"{camera} {words['gap']}", "tl-gap"))
         y += ROW_H
-    for entry in presence:
+    for entry in session.get("presence", []):
         detector = f" ({entry['detector']})" if entry.get("detector") else ""
         parts.append(_label(y, f"{words['presence']} {entry.get('camera')}"))
         for pair in entry.get("present", []):

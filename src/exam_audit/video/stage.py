@@ -1,69 +1,62 @@
 """The media stage of an audit: hash and probe every recording, place it in time, run the shared analysis
-pass (one decode per file, a process per file on ``--workers`` cores).
+pass (one decode per file, a process per file on ``workers`` cores), and confirm recycled footage.
 
-What it measures goes into ``ArchiveData.media`` for the video checks to read:
-``media["recordings"]``: list of placed ``Recording``; ``media["analysis"]``: file -> analyser results;
-``media["sha256"]``: file -> sha256 (recordings are hashed here, with their probe, in one read).
+Everything it measures is returned as one ``MediaResult`` for the checks to read. It reads the audit store
+only through two small interfaces, a probe cache and a fingerprint history, and never writes to it: the
+probes it measured come back in the result for the one process that saves.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from ..archive import ArchiveData, Camera
 from ..errors import ExamAuditError
-from ..findings import Finding
 from ..profile import Profile
-from .analysis import analyse_recording
+from ..results import FileAnalysis, MediaResult
+from .analysis import AnalyserFactory, analyse_recording
+from .content.analysers import CONTENT_ANALYSERS
+from .content.duplicates import DuplicateSettings
+from .content.recycled import Fingerprinted, FingerprintHistory, find_recycled
 from .media.measure import ProbeCache, measure
 from .media.probe import MediaProbe
-from .media.sampler import SAMPLING
 from .media.tools import tool
-from .presence.tracks import presence_intervals
+from .presence.analyser import PRESENCE
 from .timeline.placement import Recording, manifest_of, place
-
-if TYPE_CHECKING:
-    from ..audit import AuditOptions
 
 log = logging.getLogger(__name__)
 
+# every analyser the audit runs on a recording, in one decoding pass
+AUDIT_ANALYSERS: tuple[AnalyserFactory, ...] = (*CONTENT_ANALYSERS, PRESENCE)
+
 Job = tuple[Path, MediaProbe, Camera | None]
+Progress = Callable[[str], None]
 
 
-def _probe_cache(options: AuditOptions) -> ProbeCache | None:
-    url = options.store_url
-    if not url:
-        return None
-    from ..store import Store  # imported here: the store imports the audit, which imports this lazily
-
-    try:
-        return Store(url)
-    except ExamAuditError:
-        return None  # the CLI reports an unusable store itself; probing goes on without a cache
-
-
-def media_stage(data: ArchiveData, profile: Profile, options: AuditOptions) -> list[Finding]:
-    findings: list[Finding] = []
+def media_stage(data: ArchiveData, profile: Profile, *, workers: int = 2, probes: ProbeCache | None = None,
+                history: FingerprintHistory | None = None, archive_path: str = "",
+                progress: Progress | None = None) -> MediaResult:
+    """Measure the recordings of ``data``'s archive (``archive_path``: the folder as the store knows it)."""
+    say = progress or (lambda _msg: None)
     archive = data.archive
-    say = options.progress or (lambda _msg: None)
+    media = MediaResult()
     try:
         tool("ffprobe")
         probing = True
     except ExamAuditError as exc:  # ffmpeg missing: every video rule is not run, with the reason
-        data.media["unavailable"] = str(exc)
+        media.unavailable = str(exc)
         probing = False
     say(f"hashing and probing {len(archive.recordings)} recording(s)")
-    measured = measure(archive.recordings, workers=options.workers,
-                       cache=_probe_cache(options) if probing else None, probing=probing)
-    data.media["sha256"] = {archive.rel(m.path): m.sha256 for m in measured if m.sha256}
+    measured = measure(archive.recordings, workers=workers, cache=probes if probing else None, probing=probing)
+    media.sha256 = {archive.rel(m.path): m.sha256 for m in measured if m.sha256}
+    media.new_probes = {m.sha256: m.probe.to_dict() for m in measured if m.probe and m.sha256 and not m.cached}
     if not probing:
-        return findings
-    manifest = manifest_of(data)
+        return media
+    manifest = manifest_of(data.records("recordings"))
     recordings: list[Recording] = []
     jobs: dict[str, Job] = {}
     for m in measured:
@@ -73,29 +66,46 @@ def media_stage(data: ArchiveData, profile: Profile, options: AuditOptions) -> l
         recordings.append(recording)
         if m.probe.ok:
             jobs[rel] = (m.path, m.probe, archive.centre.cameras.get(recording.camera or ""))
-    data.media["recordings"] = recordings
-    data.media["analysis"] = analyse_all(jobs, profile, options.workers, say)
-    data.media["presence"] = presence_intervals(recordings, data.media.get("analysis", {}))
-    return findings
+    media.recordings = recordings
+    media.analysis = analyse_all(jobs, profile, AUDIT_ANALYSERS, workers, say)
+    earlier = _earlier(history, archive_path, media.sha256)
+    fingerprinted = [Fingerprinted(r, media.analysis[r.file], archive.root / r.file)
+                     for r in recordings if r.file in media.analysis]
+    if any(f.analysis.fingerprint for f in fingerprinted):
+        say("comparing activity fingerprints for recycled footage")
+    recycled = find_recycled(fingerprinted, earlier, DuplicateSettings.of(profile))
+    media.copies, media.copies_not_run = recycled.copies, recycled.not_run
+    return media
 
 
-def analyse_all(jobs: dict[str, Job], profile: Profile, workers: int,
-                say: Callable[[str], None] = lambda _msg: None) -> dict[str, dict[str, Any]]:
+def _earlier(history: FingerprintHistory | None, archive_path: str, files: dict[str, str]) -> list[dict]:
+    if history is None:
+        return []
+    try:
+        return history.earlier_fingerprints(archive_path, files)
+    except Exception as exc:  # the history only widens the search: an audit never fails for it
+        log.warning("fingerprints of earlier audits not read: %s", exc)
+        return []
+
+
+def analyse_all(jobs: dict[str, Job], profile: Profile, factories: Sequence[AnalyserFactory], workers: int,
+                say: Progress = lambda _msg: None) -> dict[str, FileAnalysis]:
     """The shared analysis pass of every file, a process per file on up to ``workers`` cores (decoding is
     ffmpeg's work and the analysers' is numpy's: separate processes keep both cores busy). A file whose
-    pass fails gets the reason under its sampling report; the others go on."""
-    out: dict[str, dict[str, Any]] = {}
+    pass fails gets the reason in its sampling report; the others go on."""
+    out: dict[str, FileAnalysis] = {}
     total = len(jobs)
     hours = sum(probe.duration_s or 0.0 for _, probe, _ in jobs.values()) / 3600
     if total:
         say(f"analysing {total} recording(s), {hours:.1f} h of video")
     if workers <= 1 or total <= 1:
         for done, (rel, (path, probe, camera)) in enumerate(jobs.items(), 1):
-            out[rel] = _analysed(rel, lambda p=path, r=probe, c=camera: analyse_recording(p, r, profile, c))
+            out[rel] = _analysed(rel, lambda p=path, r=probe, c=camera: analyse_recording(p, r, profile, c,
+                                                                                          factories))
             say(f"  [{done}/{total}] {rel}")
         return out
     with ProcessPoolExecutor(max_workers=min(workers, total, os.cpu_count() or 1)) as pool:
-        futures = {pool.submit(analyse_recording, path, probe, profile, camera): rel
+        futures = {pool.submit(analyse_recording, path, probe, profile, camera, factories): rel
                    for rel, (path, probe, camera) in jobs.items()}
         for done, future in enumerate(as_completed(futures), 1):
             rel = futures[future]
@@ -104,9 +114,9 @@ def analyse_all(jobs: dict[str, Job], profile: Profile, workers: int,
     return {rel: out[rel] for rel in jobs}
 
 
-def _analysed(rel: str, run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+def _analysed(rel: str, run: Callable[[], FileAnalysis]) -> FileAnalysis:
     try:
         return run()
     except Exception as exc:  # one bad file never stops the audit of the others: say why it was not analysed
         log.warning("%s: content analysis failed: %s", rel, exc)
-        return {SAMPLING: {"error": f"{type(exc).__name__}: {exc}", "samples": 0}}
+        return FileAnalysis(sampling={"error": f"{type(exc).__name__}: {exc}", "samples": 0})

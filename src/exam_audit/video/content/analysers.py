@@ -18,7 +18,7 @@ import numpy as np
 
 from ...archive import Camera
 from ...profile import Profile
-from ..analysis import ANALYSERS, AnalyserFactory
+from ..analysis import AnalyserFactory
 from ..media.probe import MediaProbe
 
 WORK_WIDTH = 160  # pixels: the grey picture every content analyser works on
@@ -344,11 +344,19 @@ class FingerprintAnalyser:
         return {"grid": [rows, cols], "samples": samples, "span_s": round(self.times[-1] - self.times[0], 3)}
 
 
-def _factory(name: str, cls: type) -> AnalyserFactory:
-    def build(profile: Profile, camera: Camera | None, probe: MediaProbe) -> Any:
-        return cls(ContentSettings.of(profile))
+@dataclass(frozen=True)
+class _Build:
+    """Builds one content analyser from the profile; a class, not a closure, so the factory crosses into the
+    worker processes that analyse each file."""
 
-    return AnalyserFactory(name, build, width=WORK_WIDTH)
+    analyser: type
+
+    def __call__(self, profile: Profile, camera: Camera | None, probe: MediaProbe) -> Any:
+        return self.analyser(ContentSettings.of(profile))
+
+
+def _factory(name: str, cls: type) -> AnalyserFactory:
+    return AnalyserFactory(name, _Build(cls), width=WORK_WIDTH)
 
 
 CONTENT_ANALYSERS: tuple[AnalyserFactory, ...] = (
@@ -357,4 +365,3 @@ CONTENT_ANALYSERS: tuple[AnalyserFactory, ...] = (
     _factory(SceneChangeAnalyser.name, SceneChangeAnalyser),
     _factory(FingerprintAnalyser.name, FingerprintAnalyser),
 )
-ANALYSERS.extend(CONTENT_ANALYSERS)

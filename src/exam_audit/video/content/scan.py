@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 from ...profile import Profile
 from ..analysis import analyse_recording
 from ..media.probe import MediaProbe, probe
-from ..media.sampler import SAMPLING
 from ..timeline.placement import place
 from .analysers import CONTENT_ANALYSERS
-from .duplicates import DuplicateSettings, match
+from .duplicates import DuplicateSettings
+from .recycled import Fingerprinted, find_recycled
 
 EVENT_KINDS = ("black", "frozen", "scene_change")
 
@@ -44,25 +44,24 @@ class FileScan:
                 "sampling": self.sampling, "events": self.events}
 
 
-def _scan_one(path: Path, profile: Profile) -> tuple[FileScan, list[list[float]]]:
+def _scan_one(path: Path, profile: Profile) -> tuple[FileScan, Fingerprinted | None]:
     scan = FileScan(str(path))
     result = probe(path)
     scan.probe = result
     if not result.ok:
         scan.error = (result.error or "unreadable").replace(f"{path}: ", "")
-        return scan, []
+        return scan, None
     rec = place(path.name, result, (), ZoneInfo(profile.timezone_name))
     scan.start = rec.start.isoformat() if rec.start else None
     scan.start_source = rec.start_source
-    analysis = analyse_recording(path, result, profile, None, names=[f.name for f in CONTENT_ANALYSERS])
-    scan.sampling = analysis.get(SAMPLING, {})
-    if scan.sampling.get("error") and not scan.sampling.get("samples"):
-        scan.error = scan.sampling["error"]
+    analysis = analyse_recording(path, result, profile, None, CONTENT_ANALYSERS)
+    scan.sampling = analysis.sampling
+    scan.error = analysis.undecodable
     for kind in EVENT_KINDS:
-        for event in analysis.get(kind, {}).get("events", []):
+        for event in (getattr(analysis, kind) or {}).get("events", []):
             scan.events.append({"kind": kind, **event, **_wall(rec, event)})
     scan.events.sort(key=lambda e: e["start_s"])
-    return scan, analysis.get("fingerprint", {})
+    return scan, Fingerprinted(rec, analysis, path)
 
 
 def _wall(rec: Any, event: dict[str, Any]) -> dict[str, str | None]:
@@ -77,14 +76,11 @@ def scan_files(paths: list[Path], profile: Profile, workers: int = 2) -> list[Fi
     else:
         with ProcessPoolExecutor(max_workers=min(workers, len(paths), os.cpu_count() or 1)) as pool:
             done = list(pool.map(_scan_one, paths, [profile] * len(paths)))
-    settings = DuplicateSettings.of(profile)
-    by_time = sorted(done, key=lambda d: (d[0].start is None, d[0].start or ""))  # the copy is the later one
-    for j, (later, later_fp) in enumerate(by_time):
-        for earlier, earlier_fp in by_time[:j]:
-            found = match(earlier_fp, later_fp, settings)
-            if found:
-                later.events.append({
-                    "kind": "duplicate", "start_s": found.b_start_s, "end_s": found.b_end_s,
-                    "duration_s": found.b_end_s - found.b_start_s, "other_file": earlier.file,
-                    "other_start_s": found.a_start_s, "other_end_s": found.a_end_s, "matched_s": found.matched_s})
+    scans = {id(f.recording): scan for scan, f in done if f is not None}
+    found = find_recycled([f for _, f in done if f is not None], (), DuplicateSettings.of(profile))
+    for copy in found.copies:
+        scans[id(copy.later)].events.append({
+            "kind": "duplicate", "start_s": copy.match.b_start_s, "end_s": copy.match.b_end_s,
+            "duration_s": round(copy.match.b_end_s - copy.match.b_start_s, 3),
+            **{k: v for k, v in copy.evidence.items() if not k.startswith("other_where")}})
     return [scan for scan, _ in done]

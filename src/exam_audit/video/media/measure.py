@@ -3,6 +3,7 @@
 Each file is hashed and then probed at once by the same worker, so ffprobe reads it from the page cache
 the hash has just filled: one read from disk per file. A file whose sha256 the cache knows (from any
 earlier audit, of any archive) is not probed again: re-auditing unchanged recordings costs the hash only.
+New probes are returned (``Measured.cached`` False) for the process that saves the audit to store.
 ffprobe runs as a subprocess, so threads are enough to keep both cores busy.
 """
 
@@ -22,9 +23,9 @@ log = logging.getLogger(__name__)
 
 
 class ProbeCache(Protocol):
-    def cached_probes(self, digests: list[str], version: int) -> dict[str, dict]: ...
+    """Probes measured earlier, by sha256 (the audit store); this module only reads it."""
 
-    def save_probes(self, probes: dict[str, dict], version: int) -> None: ...
+    def cached_probes(self, digests: list[str], version: int) -> dict[str, dict]: ...
 
 
 @dataclass(frozen=True)
@@ -58,15 +59,7 @@ def measure(paths: Sequence[Path], *, workers: int = 2, cache: ProbeCache | None
                                                      error=f"exam-audit could not probe it ({type(exc).__name__})"))
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        results = list(pool.map(one, paths))
-    if cache is not None:
-        fresh = {m.sha256: m.probe.to_dict() for m in results if m.probe and m.sha256 and not m.cached}
-        if fresh:
-            try:
-                cache.save_probes(fresh, PROBE_VERSION)
-            except Exception as exc:  # the cache only saves time: an audit never fails for it
-                log.warning("probe cache not updated: %s", exc)
-    return results
+        return list(pool.map(one, paths))
 
 
 def _lookup(cache: ProbeCache | None, digest: str) -> MediaProbe | None:

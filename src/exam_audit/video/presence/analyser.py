@@ -19,7 +19,7 @@ import numpy as np
 from ...archive import Camera, Polygon
 from ...errors import ExamAuditError
 from ...profile import Profile
-from ..analysis import ANALYSERS, AnalyserFactory
+from ..analysis import AnalyserFactory
 from ..media.probe import MediaProbe, probe
 from ..media.sampler import sample_frames
 from .models import find_model
@@ -153,7 +153,6 @@ def _factory(profile: Profile, camera: Camera | None, probe: MediaProbe) -> Pres
 
 # 480 pixels: what the person detector needs of a 16:9 frame (see PersonDetector.input_width)
 PRESENCE = AnalyserFactory("presence", _factory, width=480)
-ANALYSERS.append(PRESENCE)
 
 
 def presence_of_file(path: Path, profile: Profile, *, detector: str | None = None, model: Path | None = None,

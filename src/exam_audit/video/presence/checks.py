@@ -1,8 +1,8 @@
 """Checks on who is in the room: invigilator absence, headcount, hands-on activity (C5, C4).
 
 Plain functions of the loaded archive and the profile. They read the presence timelines the media stage
-measured (``data.media``) and the sessions the tables record; a camera is matched to a session by its
-room (centre.toml), or by time alone when centre.toml does not say which room it films.
+measured (``data.media.analysis``) and the sessions of the schedule, which also says which camera films
+which session.
 """
 
 from __future__ import annotations
@@ -10,12 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-import numpy as np
-
 from ...archive import ArchiveData
-from ...findings import Finding, NotRun
+from ...findings import Finding, NotRun, check
 from ...profile import Profile
-from ...records.sessions import Session, sessions_of
+from ...records.sessions import Session
+from ...schedule import Schedule
 from .tracks import CameraTimeline, Moment, camera_timelines
 
 ABSENT = "invigilation.absent"
@@ -23,30 +22,25 @@ HEADCOUNT = "invigilation.headcount_low"
 NO_ACTIVITY = "practical.no_activity"
 
 
-def _timelines(data: ArchiveData) -> dict[str, CameraTimeline] | None:
-    """The cameras' presence timelines; None when the recordings could not be analysed at all."""
-    if data.media.get("unavailable"):
-        return None
-    return camera_timelines(data.media.get("recordings", []), data.media.get("analysis", {}))
+def _filmed(data: ArchiveData, profile: Profile, exam_type: str
+            ) -> Iterator[tuple[Session, datetime, datetime, CameraTimeline]]:
+    """Each session of ``exam_type`` with each camera timeline that films it."""
+    schedule = Schedule.of(data, profile)
+    timelines = camera_timelines(data.media.placed, data.media.analysis)
+    for session in schedule.of_type(exam_type):
+        assert session.window is not None
+        for _name, timeline in sorted(timelines.items()):
+            if schedule.films(timeline.camera, session):
+                yield session, *session.window, timeline
 
 
-def _not_analysed(data: ArchiveData, rule: str) -> NotRun:
-    return NotRun(rule, f"recordings not analysed: {data.media.get('unavailable')}")
-
-
-def _cameras_for(session: Session, data: ArchiveData, timelines: dict[str, CameraTimeline]
-                 ) -> list[CameraTimeline]:
-    cameras = data.centre.cameras
-    out = []
-    for name, timeline in sorted(timelines.items()):
-        room = cameras[name].room if name in cameras else None
-        if room is None or room == session.room:
-            out.append(timeline)
-    return out
-
-
-def _sessions(data: ArchiveData, exam_type: str) -> list[tuple[Session, datetime, datetime]]:
-    return [(s, *s.window) for s in sessions_of(data).values() if s.exam_type == exam_type and s.window]
+def quantile(values: list[int], q: float) -> float:
+    """The ``q`` quantile of ``values``, interpolated linearly between the two nearest ranks."""
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * q
+    lo = int(pos)
+    hi = min(lo + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
 
 
 def _stretches(moments: list[Moment], step_s: float, wanted: bool) -> Iterator[tuple[list[Moment], datetime]]:
@@ -79,47 +73,40 @@ def _span_evidence(first: Moment, last_s: float, end_file: str) -> dict[str, obj
     return out
 
 
+@check("invigilator presence", (ABSENT,), needs_any=("sessions", "plan"), needs_recordings=True)
 def invigilator_absence(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
-    """invigilation.absent: nobody in a theory room's invigilator zone for longer than allowed."""
-    timelines = _timelines(data)
-    if timelines is None:
-        yield _not_analysed(data, ABSENT)
-        return
+    """invigilation.absent: nobody in a theory room"s invigilator zone for longer than allowed."""
     limit = timedelta(minutes=float(profile.threshold("absence_max_min")))
-    for session, start, end in _sessions(data, "theory"):
-        for timeline in _cameras_for(session, data, timelines):
-            moments = timeline.within(start, end)
-            for run, run_end in _stretches(moments, timeline.step_s, wanted=False):
-                until = min(run_end, end)
-                if until - run[0].at <= limit:
-                    continue
-                last = run[-1]
-                end_media = last.media_s + (until - last.at).total_seconds()
-                picks = (run[0], run[len(run) // 2], last)
-                camera = data.centre.cameras.get(timeline.camera)
-                zoned = bool(camera and camera.invigilator_zones)
-                yield profile.finding(
-                    ABSENT, session_id=session.session_id, camera=timeline.camera, file=run[0].file,
-                    start=run[0].at, end=until,
-                    evidence={"minutes": round((until - run[0].at).total_seconds() / 60, 1),
-                              "threshold_min": round(limit.total_seconds() / 60, 2),
-                              "zone": "invigilator zone" if zoned else "whole frame",
-                              "zone_zh": "监考区域" if zoned else "整个画面",
-                              "start_local": f"{run[0].at:%H:%M:%S}", "end_local": f"{until:%H:%M:%S}",
-                              **_span_evidence(run[0], end_media, last.file),
-                              "snapshots": [{"file": m.file, "media_s": round(m.media_s, 2)} for m in picks],
-                              **_detector_evidence(timeline)})
+    for session, start, end, timeline in _filmed(data, profile, "theory"):
+        moments = timeline.within(start, end)
+        for run, run_end in _stretches(moments, timeline.step_s, wanted=False):
+            until = min(run_end, end)
+            if until - run[0].at <= limit:
+                continue
+            last = run[-1]
+            end_media = last.media_s + (until - last.at).total_seconds()
+            picks = (run[0], run[len(run) // 2], last)
+            camera = data.centre.cameras.get(timeline.camera)
+            zoned = bool(camera and camera.invigilator_zones)
+            yield profile.finding(
+                ABSENT, session_id=session.session_id, camera=timeline.camera, file=run[0].file,
+                start=run[0].at, end=until,
+                evidence={"minutes": round((until - run[0].at).total_seconds() / 60, 1),
+                          "threshold_min": round(limit.total_seconds() / 60, 2),
+                          "zone": "invigilator zone" if zoned else "whole frame",
+                          "zone_zh": "监考区域" if zoned else "整个画面",
+                          "start_local": f"{run[0].at:%H:%M:%S}", "end_local": f"{until:%H:%M:%S}",
+                          **_span_evidence(run[0], end_media, last.file),
+                          "snapshots": [{"file": m.file, "media_s": round(m.media_s, 2)} for m in picks],
+                          **_detector_evidence(timeline)})
 
 
+@check("headcount on camera", (HEADCOUNT,), needs=("events",), needs_any=("sessions", "plan"), needs_recordings=True)
 def headcount(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
     """invigilation.headcount_low: persistently fewer people on camera than signed-in candidates plus
     assigned invigilators (person detector only: motion cannot count)."""
-    timelines = _timelines(data)
-    if timelines is None:
-        yield _not_analysed(data, HEADCOUNT)
-        return
     tolerance = float(profile.threshold("headcount_tolerance"))
-    quantile = float(profile.threshold("headcount_quantile"))
+    share = float(profile.threshold("headcount_quantile"))
     signed: dict[str, set[str]] = {}
     for r in data.records("events"):
         if r["event"] == "sign_in" and r["session_id"] and r["id_number"]:
@@ -129,67 +116,62 @@ def headcount(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]
         if r["role"] == "invigilator" and r["session_id"] and r["staff_id"]:
             staff.setdefault(r["session_id"], set()).add(r["staff_id"])
     reasons = set()
-    for session, start, end in _sessions(data, "theory"):
+    for session, start, end, timeline in _filmed(data, profile, "theory"):
         expected = len(signed.get(session.session_id, ())) + len(staff.get(session.session_id, ()))
         if not expected:
             continue
-        for timeline in _cameras_for(session, data, timelines):
-            moments = [m for m in timeline.within(start, end) if m.people is not None]
-            if not moments:
-                if timeline.within(start, end):
-                    reasons.add("; ".join(sorted(timeline.notes)) or "the person detector was not used")
-                continue
-            counts = np.array([m.people for m in moments])
-            seen = float(np.quantile(counts, quantile))
-            if seen >= expected * (1 - tolerance):
-                continue
-            yield profile.finding(
-                HEADCOUNT, session_id=session.session_id, camera=timeline.camera, file=moments[0].file,
-                start=moments[0].at, end=min(end, moments[-1].at + timedelta(seconds=timeline.step_s)),
-                evidence={"expected": expected, "signed_in": len(signed.get(session.session_id, ())),
-                          "invigilators": len(staff.get(session.session_id, ())), "seen": round(seen, 1),
-                          "quantile": quantile, "median_seen": float(np.median(counts)),
-                          "tolerance": tolerance, **_span_evidence(moments[0], moments[-1].media_s,
-                                                                    moments[-1].file),
-                          **_detector_evidence(timeline)})
+        moments = [m for m in timeline.within(start, end) if m.people is not None]
+        if not moments:
+            if timeline.within(start, end):
+                reasons.add("; ".join(sorted(timeline.notes)) or "the person detector was not used")
+            continue
+        counts = [m.people for m in moments if m.people is not None]
+        seen = float(quantile(counts, share))
+        if seen >= expected * (1 - tolerance):
+            continue
+        yield profile.finding(
+            HEADCOUNT, session_id=session.session_id, camera=timeline.camera, file=moments[0].file,
+            start=moments[0].at, end=min(end, moments[-1].at + timedelta(seconds=timeline.step_s)),
+            evidence={"expected": expected, "signed_in": len(signed.get(session.session_id, ())),
+                      "invigilators": len(staff.get(session.session_id, ())), "seen": round(seen, 1),
+                      "quantile": share, "median_seen": float(quantile(counts, 0.5)),
+                      "tolerance": tolerance, **_span_evidence(moments[0], moments[-1].media_s,
+                                                                moments[-1].file),
+                      **_detector_evidence(timeline)})
     for reason in sorted(reasons):
         yield NotRun(HEADCOUNT, f"headcount needs people counts: {reason}")
 
 
+@check("practical station activity", (NO_ACTIVITY,), needs_any=("sessions", "plan"), needs_recordings=True)
 def practical_activity(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
-    """practical.no_activity: a practical room's camera shows no hands-on movement for most of a sitting."""
-    timelines = _timelines(data)
-    if timelines is None:
-        yield _not_analysed(data, NO_ACTIVITY)
-        return
+    """practical.no_activity: a practical room"s camera shows no hands-on movement for most of a sitting."""
     min_share = float(profile.threshold("practical_activity_min_share"))
     moved = float(profile.threshold("activity_min_area"))
-    for session, start, end in _sessions(data, "practical"):
-        for timeline in _cameras_for(session, data, timelines):
-            minutes: dict[int, list[Moment]] = {}
-            for m in timeline.within(start, end):
-                minutes.setdefault(int((m.at - start).total_seconds() // 60), []).append(m)
-            if not minutes:
-                continue
-            active = {k: any(m.activity >= moved for m in ms) for k, ms in minutes.items()}
-            share = sum(active.values()) / len(active)
-            if share >= min_share:
-                continue
-            # the longest stretch of still minutes, for the snapshots
-            best: list[int] = []
-            current: list[int] = []
-            for k in sorted(active):
-                current = [*current, k] if not active[k] and current and current[-1] == k - 1 else (
-                    [k] if not active[k] else [])
-                if len(current) > len(best):
-                    best = current
-            first, last = minutes[best[0]][0], minutes[best[-1]][-1]
-            yield profile.finding(
-                NO_ACTIVITY, session_id=session.session_id, camera=timeline.camera, file=first.file,
-                start=first.at, end=last.at + timedelta(seconds=timeline.step_s),
-                evidence={"active_share": round(share, 3), "min_share": min_share,
-                          "still_minutes": len(best), "minutes_seen": len(active),
-                          "start_local": f"{first.at:%H:%M:%S}",
-                          "end_local": f"{last.at + timedelta(seconds=timeline.step_s):%H:%M:%S}",
-                          **_span_evidence(first, last.media_s + timeline.step_s, last.file),
-                          "detector": "motion (activity)"})
+    for session, start, end, timeline in _filmed(data, profile, "practical"):
+        minutes: dict[int, list[Moment]] = {}
+        for m in timeline.within(start, end):
+            minutes.setdefault(int((m.at - start).total_seconds() // 60), []).append(m)
+        if not minutes:
+            continue
+        active = {k: any(m.activity >= moved for m in ms) for k, ms in minutes.items()}
+        share = sum(active.values()) / len(active)
+        if share >= min_share:
+            continue
+        # the longest stretch of still minutes, for the snapshots
+        best: list[int] = []
+        current: list[int] = []
+        for k in sorted(active):
+            current = [*current, k] if not active[k] and current and current[-1] == k - 1 else (
+                [k] if not active[k] else [])
+            if len(current) > len(best):
+                best = current
+        first, last = minutes[best[0]][0], minutes[best[-1]][-1]
+        yield profile.finding(
+            NO_ACTIVITY, session_id=session.session_id, camera=timeline.camera, file=first.file,
+            start=first.at, end=last.at + timedelta(seconds=timeline.step_s),
+            evidence={"active_share": round(share, 3), "min_share": min_share,
+                      "still_minutes": len(best), "minutes_seen": len(active),
+                      "start_local": f"{first.at:%H:%M:%S}",
+                      "end_local": f"{last.at + timedelta(seconds=timeline.step_s):%H:%M:%S}",
+                      **_span_evidence(first, last.media_s + timeline.step_s, last.file),
+                      "detector": "motion (activity)"})

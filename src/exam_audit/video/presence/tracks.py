@@ -1,18 +1,18 @@
 """Presence over time, as data: a file's samples, smoothing, intervals, and per-camera wall-clock timelines.
 
-Kept free of OpenCV so that the checks (and table-only audits) can read presence without loading it.
+Kept free of OpenCV and numpy so that the checks (and table-only audits) read presence without loading them.
 """
 
 from __future__ import annotations
 
 import itertools
+import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import numpy as np
-
+from ...results import FileAnalysis
 from ..timeline.placement import Recording
 
 Interval = tuple[float, float]
@@ -33,7 +33,9 @@ class PresenceTrack:
 
     @property
     def step_s(self) -> float:
-        return float(np.median(np.diff(self.times))) if len(self.times) > 1 else 1.0
+        if len(self.times) < 2:
+            return 1.0
+        return float(statistics.median(b - a for a, b in itertools.pairwise(self.times)))
 
     def intervals(self) -> list[Interval]:
         """Present intervals [start, end) in media seconds."""
@@ -121,13 +123,14 @@ class CameraTimeline:
         return [m for m in self.moments if start <= m.at < end]
 
 
-def camera_timelines(recordings: Iterable[Recording], analysis: dict[str, dict[str, Any]]
+def camera_timelines(recordings: Iterable[Recording], analysis: dict[str, FileAnalysis]
                      ) -> dict[str, CameraTimeline]:
     """Per camera, every placed file's presence samples in wall-clock order."""
     out: dict[str, CameraTimeline] = {}
     for rec in recordings:
-        track = analysis.get(rec.file, {}).get("presence")
-        if not isinstance(track, PresenceTrack) or rec.start is None or not track.times:
+        measured = analysis.get(rec.file)
+        track = measured.presence if measured else None
+        if track is None or rec.start is None or not track.times:
             continue
         timeline = out.setdefault(rec.camera or rec.file, CameraTimeline(rec.camera or rec.file))
         timeline.step_s = track.step_s
@@ -137,7 +140,7 @@ def camera_timelines(recordings: Iterable[Recording], analysis: dict[str, dict[s
         people = track.people or (None,) * len(track.times)
         # a black picture (lens covered, video.black) shows nobody whether anyone is there or not: its
         # samples are left out, a break in sampling, so that unknown is never counted as absent or still
-        black = analysis.get(rec.file, {}).get("black", {}).get("events", [])
+        black = (measured.black or {}).get("events", []) if measured else []
         timeline.moments += [Moment(rec.start + timedelta(seconds=t), rec.file, t, p, n, a)
                              for t, p, n, a in zip(track.times, track.present, people, track.activity, strict=True)
                              if not any(e["start_s"] <= t <= e["end_s"] for e in black)]
@@ -146,13 +149,14 @@ def camera_timelines(recordings: Iterable[Recording], analysis: dict[str, dict[s
     return out
 
 
-def presence_intervals(recordings: Iterable[Recording], analysis: dict[str, dict[str, Any]]
+def presence_intervals(recordings: Iterable[Recording], analysis: dict[str, FileAnalysis]
                        ) -> list[dict[str, Any]]:
     """For the report's session timeline: per file, the present intervals in wall-clock time."""
     out = []
     for rec in recordings:
-        track = analysis.get(rec.file, {}).get("presence")
-        if not isinstance(track, PresenceTrack) or rec.start is None:
+        measured = analysis.get(rec.file)
+        track = measured.presence if measured else None
+        if track is None or rec.start is None:
             continue
         start = rec.start
         out.append({"camera": rec.camera, "file": rec.file, "detector": track.detector,

@@ -1,7 +1,8 @@
 """Checks of recording timelines (C6, C1): readable files, continuous timestamps, agreeing times, the
 minimum specification, and coverage of every session by every camera it needs.
 
-Plain functions of ``ArchiveData`` (``media["recordings"]``, filled by the media stage) and the profile.
+Plain functions of ``ArchiveData`` (the recordings the media stage placed, ``data.media.recordings``) and the
+profile; sessions and the cameras that film them come from the schedule.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ...archive import ArchiveData
-from ...findings import Finding, NotRun
+from ...findings import Finding, NotRun, check
 from ...profile import Profile
-from .coverage import Schedule, Span, camera_spans, internal_gaps, recordings_of, uncovered
+from ...schedule import Schedule
+from .coverage import Span, internal_gaps, uncovered
 from .placement import Recording, by_camera
 
 FILE_RULES = ("video.unreadable", "video.internal_gap", "video.timestamp_mismatch", "video.below_spec",
@@ -28,13 +30,6 @@ SYSTEMATIC_MIN_FILES = 3
 
 SOURCE_ZH = {"manifest": "录像清单", "filename": "文件名", "creation_time": "容器创建时间标签",
              "filename end": "文件名结束时间", "start + media duration": "开始时间+媒体时长"}
-
-
-def _not_probed(data: ArchiveData, rules: Iterable[str]) -> Iterator[NotRun] | None:
-    if "recordings" in data.media:
-        return None
-    reason = data.media.get("unavailable") or "recordings were not probed"
-    return iter([NotRun(rule, reason) for rule in rules])
 
 
 def clock(t: datetime | None) -> str:
@@ -74,16 +69,13 @@ def _media(recording: Recording, start: datetime, end: datetime) -> dict[str, fl
 
 # -- one file at a time ----------------------------------------------------------------------------------
 
+@check("recording files", FILE_RULES, needs_recordings=True)
 def recording_files(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
     """video.unreadable, video.internal_gap, video.timestamp_mismatch, video.below_spec, video.time_unknown."""
-    skipped = _not_probed(data, FILE_RULES)
-    if skipped:
-        yield from skipped
-        return
     gap_tol = float(profile.threshold("video_gap_tolerance_s"))
     time_tol = float(profile.threshold("video_timestamp_tolerance_s"))
-    recordings = recordings_of(data)
-    schedule = Schedule(data)
+    recordings = data.media.placed
+    schedule = Schedule.of(data, profile)
     for r in recordings:
         if not r.probe.ok:
             yield _unreadable(schedule, profile, r)
@@ -201,20 +193,17 @@ def _below_spec(profile: Profile, recordings: list[Recording]) -> Iterator[Findi
 
 # -- sessions and cameras --------------------------------------------------------------------------------
 
+@check("session recording coverage", COVERAGE_RULES, needs_any=("sessions", "plan"), needs_recordings=True)
 def session_coverage(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
     """video.missing and video.coverage_gap for every audited session and camera it needs."""
-    skipped = _not_probed(data, COVERAGE_RULES)
-    if skipped:
-        yield from skipped
-        return
     tol = float(profile.threshold("video_gap_tolerance_s"))
-    recordings = recordings_of(data)
-    spans = camera_spans(recordings, tol)
-    schedule = Schedule(data)
+    recordings = data.media.placed
+    schedule = Schedule.of(data, profile)
+    spans = schedule.spans
     for session in schedule.sessions:
         window = session.window
         assert window is not None
-        cameras, configured = schedule.cameras_for(session, spans)
+        cameras, configured = schedule.cameras_for(session)
         if not cameras:
             yield _missing(profile, session.session_id, session.room, None, window, recordings, configured)
             continue
@@ -264,15 +253,12 @@ def _gap(profile: Profile, session_id: str, camera: str, start: datetime, end: d
                   "unusable_files": _claimed(recordings, start, end), **media})
 
 
+@check("recording overlaps", OVERLAP_RULES, needs_recordings=True)
 def overlaps(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
     """video.overlap: two files of one camera claiming the same wall-clock time beyond the tolerance."""
-    skipped = _not_probed(data, OVERLAP_RULES)
-    if skipped:
-        yield from skipped
-        return
     tol = float(profile.threshold("video_gap_tolerance_s"))
-    schedule = Schedule(data)
-    for camera, group in sorted(by_camera(recordings_of(data)).items(), key=lambda kv: kv[0] or ""):
+    schedule = Schedule.of(data, profile)
+    for camera, group in sorted(by_camera(data.media.placed).items(), key=lambda kv: kv[0] or ""):
         if camera is None:
             continue  # files of unknown cameras may be different cameras: never compared
         latest: Recording | None = None
@@ -307,16 +293,12 @@ def _merged(spans: list[Span]) -> tuple[list[datetime], list[datetime]]:
     return starts, ends
 
 
+@check("log events on video", EVENT_RULES, needs=("events",), needs_any=("sessions", "plan"), needs_recordings=True)
 def unrecorded_events(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
-    """time.event_unrecorded: a log event inside its session's window when no camera of the session's room
+    """time.event_unrecorded: a log event inside its session"s window when no camera of the session"s room
     has footage. Sessions with no recording at all are reported once, as video.missing, not per event."""
-    skipped = _not_probed(data, EVENT_RULES)
-    if skipped:
-        yield from skipped
-        return
-    tol = float(profile.threshold("video_gap_tolerance_s"))
-    spans = camera_spans(recordings_of(data), tol)
-    schedule = Schedule(data)
+    schedule = Schedule.of(data, profile)
+    spans = schedule.spans
     sessions = {s.session_id: s for s in schedule.sessions}
     table = data.table("events")
     file = table.file if table else "events.csv"
@@ -329,7 +311,7 @@ def unrecorded_events(data: ArchiveData, profile: Profile) -> Iterator[Finding |
         if not (session.window[0] <= when <= session.window[1]):
             continue  # events outside the session are time.event_outside_session's concern
         if session.session_id not in footage:
-            cameras, _ = schedule.cameras_for(session, spans)
+            cameras, _ = schedule.cameras_for(session)
             starts, ends = _merged([s for c in cameras for s in spans.get(c, [])
                                     if s.start < session.window[1] and s.end > session.window[0]])
             footage[session.session_id] = (cameras, starts, ends)

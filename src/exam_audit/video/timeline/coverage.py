@@ -1,5 +1,5 @@
-"""Recording timelines: which wall-clock time each camera's usable footage covers, and which cameras a
-session needs.
+"""Recording timelines: which wall-clock time each camera's usable footage covers, and what it leaves
+uncovered of a window (which cameras a session needs is the schedule's question: schedule.py).
 
 A recording covers its span [start, start + media duration) except where its own timestamps jump
 forward beyond the tolerance: footage that is not there does not cover the time it skips. Unreadable or
@@ -8,13 +8,10 @@ unplaced files cover nothing (nobody can watch them at a known time).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from ...archive import ArchiveData
-from ...records.sessions import Session, sessions_of
 from ..media.probe import Discontinuity
 from .placement import Recording, by_camera
 
@@ -28,10 +25,6 @@ class Span:
     @property
     def seconds(self) -> float:
         return (self.end - self.start).total_seconds()
-
-
-def recordings_of(data: ArchiveData) -> list[Recording]:
-    return list(data.media.get("recordings", []))
 
 
 def internal_gaps(recording: Recording, tolerance_s: float) -> list[Discontinuity]:
@@ -86,57 +79,3 @@ def uncovered(window: tuple[datetime, datetime], spans: list[Span], tolerance_s:
     if end - cursor > tol:
         gaps.append((cursor, end, before, None))
     return gaps
-
-
-def audited_sessions(data: ArchiveData) -> list[Session]:
-    """Sessions whose recording is audited: the held ones (sessions table), else the planned ones; only
-    those with a start and an end (the data rules report the others)."""
-    every = sessions_of(data)
-    table = data.table("sessions")
-    held = table is not None and table.readable
-    return sorted((s for s in every.values() if s.window and (s.held or not held)),
-                  key=lambda s: (s.start, s.session_id))
-
-
-class Schedule:
-    """The audited sessions and the cameras each needs, worked out once for a check."""
-
-    def __init__(self, data: ArchiveData) -> None:
-        self.data = data
-        self.sessions = audited_sessions(data)
-        stations: dict[str, set[str]] = defaultdict(set)
-        for table in ("assignments", "events"):
-            for r in data.records(table):
-                if r["session_id"] and r["station"]:
-                    stations[r["session_id"]].add(r["station"])
-        cameras = data.centre.cameras.values()
-        # cameras centre.toml assigns to the session's room or to one of its stations
-        self.required = {s.session_id: sorted(c.id for c in cameras if (c.room and c.room == s.room)
-                                              or (c.station and c.station in stations[s.session_id]))
-                         for s in self.sessions}
-
-    def cameras_for(self, session: Session, spans: dict[str | None, list[Span]]) -> tuple[list[str], bool]:
-        """The cameras that must film ``session``, and whether they come from centre.toml.
-
-        Without a camera configured for its room or stations, the cameras no centre.toml entry claims are
-        matched to the session by time alone: those with footage inside its window.
-        """
-        required = self.required[session.session_id]
-        if required:
-            return required, True
-        start, end = session.window or (session.start, session.end)
-        matched = sorted(c for c, group in spans.items()
-                         if c is not None and c not in self.data.centre.cameras
-                         and any(s.start < end and s.end > start for s in group))
-        return matched, False
-
-    def session_at(self, camera: str | None, start: datetime | None, end: datetime | None) -> str | None:
-        """The one session whose window overlaps [start, end] and which ``camera`` films (any session when
-        no camera is configured for it); None when none or several."""
-        if start is None:
-            return None
-        end = end or start
-        hits = [s.session_id for s in self.sessions
-                if s.window and s.window[0] <= end and start <= s.window[1]
-                and (not self.required[s.session_id] or camera in self.required[s.session_id])]
-        return hits[0] if len(hits) == 1 else None

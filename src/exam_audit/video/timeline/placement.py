@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import PurePosixPath
 
-from ...archive import ArchiveData
+from ...records.tables.loader import Record
 from ..media.probe import MediaProbe
 
 # Built-in NVR export names: CH01_20220415083000_20220415093000.mp4, 192.168.1.64_01_20220415083000123.mp4,
@@ -72,10 +72,10 @@ class ManifestEntry:
     row: int
 
 
-def manifest_of(data: ArchiveData) -> dict[str, ManifestEntry]:
-    """recordings.csv by file path relative to the archive root (forward slashes)."""
+def manifest_of(entries: Iterable[Record]) -> dict[str, ManifestEntry]:
+    """recordings.csv's rows by file path relative to the archive root (forward slashes)."""
     out: dict[str, ManifestEntry] = {}
-    for r in data.records("recordings"):
+    for r in entries:
         if not r["file"]:
             continue
         rel = "recordings/" + str(r["file"]).replace("\\", "/").lstrip("/").removeprefix("recordings/")
