@@ -90,10 +90,28 @@ def recording_files(data: ArchiveData, profile: Profile) -> Iterator[Finding | N
             continue
         if r.start is None:
             yield profile.finding("video.time_unknown", file=r.file, camera=r.camera,
-                                  evidence={"media_start_s": 0.0, "media_end_s": r.probe.duration_s})
+                                  evidence={**_why_unknown(r), "media_start_s": 0.0,
+                                            "media_end_s": r.probe.duration_s})
         yield from _internal_gaps(schedule, profile, r, gap_tol)
     yield from _mismatches(schedule, profile, [r for r in recordings if r.probe.ok], time_tol)
     yield from _below_spec(profile, recordings)
+
+
+def _why_unknown(r: Recording) -> dict[str, object]:
+    """Why nothing places the file: above all a name that two recorder conventions read differently."""
+    if r.ambiguous:
+        readings = [{"convention": a.convention, "start": clock(a.start)} for a in r.ambiguous]
+        told = "; ".join(f"{a['start']} by {a['convention']}" for a in readings)
+        return {"why": f"no recordings.csv entry, no creation_time tag, and the file name is ambiguous: it reads as "
+                       f"{told}, so neither is used",
+                "why_zh": f"录像清单中无记录，容器中无创建时间标签，文件名有歧义：按不同录像机命名规则分别读作 {told}，"
+                          "均不采用",
+                "readings": readings}
+    name = ("the file name is a recorder's file index, not a time" if r.convention else
+            "no time in the file name or its folders")
+    name_zh = "文件名是录像机的文件序号，不含时间" if r.convention else "文件名及其所在文件夹中无时间"
+    return {"why": f"no recordings.csv entry, {name}, no creation_time tag",
+            "why_zh": f"录像清单中无记录，{name_zh}，容器中无创建时间标签", "convention": r.convention}
 
 
 def _unreadable(schedule: Schedule, profile: Profile, r: Recording) -> Finding:
