@@ -90,11 +90,16 @@ def recording_files(data: ArchiveData, profile: Profile) -> Iterator[Finding | N
             continue
         if r.start is None:
             yield profile.finding("video.time_unknown", file=r.file, camera=r.camera,
-                                  evidence={**_why_unknown(r), "media_start_s": 0.0,
+                                  evidence={**_why_unknown(r), **timing_warning(r), "media_start_s": 0.0,
                                             "media_end_s": r.probe.duration_s})
         yield from _internal_gaps(schedule, profile, r, gap_tol)
     yield from _mismatches(schedule, profile, [r for r in recordings if r.probe.ok], time_tol)
     yield from _below_spec(profile, recordings)
+
+
+def timing_warning(r: Recording) -> dict[str, str]:
+    """A raw stream's times come from its frame rate, not timestamps: every finding about it says so."""
+    return {"timing": r.probe.timing, "timing_warning": r.probe.warning} if r.probe.warning else {}
 
 
 def _why_unknown(r: Recording) -> dict[str, object]:
@@ -191,7 +196,7 @@ def _mismatches(schedule: Schedule, profile: Profile, recordings: list[Recording
                           "scope": f"; all {len(found)} files of this camera are off by the same amount"
                           if systematic else "",
                           "scope_zh": f"；该摄像头全部 {len(found)} 个文件偏差相同" if systematic else "",
-                          "media_start_s": 0.0, "media_end_s": r.probe.duration_s})
+                          **timing_warning(r), "media_start_s": 0.0, "media_end_s": r.probe.duration_s})
 
 
 def _below_spec(profile: Profile, recordings: list[Recording]) -> Iterator[Finding]:
@@ -214,6 +219,7 @@ def _below_spec(profile: Profile, recordings: list[Recording]) -> Iterator[Findi
                           "width": first.probe.width, "height": first.probe.height,
                           "fps": round(first.probe.mean_fps or 0, 2), "min_height": _plain(min_height),
                           "min_fps": _plain(min_fps), "files_below": len(low), "files": len(files),
+                          **timing_warning(first),
                           "media_start_s": 0.0, "media_end_s": first.probe.duration_s})
 
 

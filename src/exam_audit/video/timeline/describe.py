@@ -85,7 +85,9 @@ def as_text(r: Recording) -> list[str]:
     lines.append(f"  media       {duration_text(p.duration_s or 0)} ({p.duration_s:.3f} s from packet timestamps), "
                  f"{p.frames} frames")
     lines.append(f"  video       {p.codec} {p.width}x{p.height}, {rate}, {gop}, container {p.container}")
-    if not p.discontinuities:
+    if p.warning:
+        lines.append(f"  timestamps  NONE: {p.warning}")
+    elif not p.discontinuities:
         lines.append("  timestamps  continuous")
     for d in p.discontinuities:
         what = {"jump": f"jump forward {duration_text(d.delta_s)}", "repeat": "repeated timestamp",
