@@ -46,6 +46,8 @@ class Table:
 
 Parser = Callable[[Any], values.Parsed]
 
+HEADER_SEARCH_ROWS = 5  # how far below a title row the column names are looked for
+
 
 def parsers(profile: Profile, tz: tzinfo) -> dict[str, Parser]:
     operations = profile.operations()
@@ -117,12 +119,42 @@ class TableLoader:
                           "problem_zh": f"文件编码为 {raw.encoding.upper()}，不是 UTF-8（已正确读取）"}))
         return self._records(raw, rel, schema, findings), findings
 
-    def _records(self, raw: RawTable, rel: str, schema: TableSchema, findings: list[Finding]) -> Table:
+    def _positions(self, header: list[Any], schema: TableSchema) -> dict[str, int]:
         positions: dict[str, int] = {}
-        for index, header in enumerate(raw.header):
-            canonical = self._headers.get(str(header).strip().lower())
+        for index, cell in enumerate(header):
+            canonical = self._headers.get(str(cell).strip().lower())
             if canonical and schema.column(canonical) and canonical not in positions:
                 positions[canonical] = index
+        return positions
+
+    def _header_below_titles(self, raw: RawTable, rel: str, schema: TableSchema,
+                             findings: list[Finding]) -> RawTable:
+        """Exported 报表 often put a title (and a merged group header) above the column names: when a row
+        just below the first names more of the table's columns, it is the header. Read that way, and
+        reported with the fix."""
+        first = self._positions(raw.header, schema)
+        if all(c in first for c in schema.required):
+            return raw
+        best = len(first)
+        for at, (line, cells) in enumerate(raw.rows[:HEADER_SEARCH_ROWS]):
+            found = len(self._positions(cells, schema))
+            if found > best and found >= 2:
+                titles = [raw.header, *(c for _, c in raw.rows[:at])]
+                shown = " / ".join(" ".join(str(c).strip() for c in row if str(c).strip()) for row in titles)
+                findings.append(self.profile.finding(
+                    "data.nonstandard_value", table=schema.name, file=rel, row=raw.header_line,
+                    column="(header)",
+                    evidence={"value": shown, "normalised": f"header on line {line}",
+                              "standard": f"the column names on the first line: delete the {len(titles)} "
+                                          f"title line(s) above line {line}"}))
+                return RawTable(header=[str(c) for c in cells], header_line=line, rows=raw.rows[at + 1:],
+                                encoding=raw.encoding, encoding_standard=raw.encoding_standard,
+                                problems=raw.problems)
+        return raw
+
+    def _records(self, raw: RawTable, rel: str, schema: TableSchema, findings: list[Finding]) -> Table:
+        raw = self._header_below_titles(raw, rel, schema, findings)
+        positions = self._positions(raw.header, schema)
         for column in schema.required:
             if column not in positions:
                 findings.append(self.profile.finding(
