@@ -22,6 +22,9 @@ class Record:
     line: int
     values: dict[str, Any]
     raw: dict[str, Any]
+    # columns whose value was read but reported invalid (an ID number failing GB 11643): rules that would
+    # derive more from it (the age from its birth date) leave it to that one finding
+    flagged: set[str] = field(default_factory=set)
 
     def __getitem__(self, column: str) -> Any:
         return self.values.get(column)
@@ -179,12 +182,12 @@ class TableLoader:
             for column, index in positions.items():
                 cell = cells[index] if index < len(cells) else ""
                 record.raw[column] = cell
-                record.values[column] = self._cell(schema, column, cell, line, rel, findings)
+                record.values[column] = self._cell(schema, column, cell, line, rel, findings, record.flagged)
             table.records.append(record)
         return table
 
     def _cell(self, schema: TableSchema, column: str, cell: Any, line: int, rel: str,
-              findings: list[Finding]) -> Any:
+              findings: list[Finding], flagged: set[str]) -> Any:
         spec = schema.column(column)
         assert spec is not None
         if cell is None or (isinstance(cell, str) and not cell.strip()):
@@ -208,6 +211,7 @@ class TableLoader:
         if spec.kind == "id_number":
             problem = idnumber.validate(parsed.value, today=self.today)
             if problem:
+                flagged.add(column)
                 findings.append(self.profile.finding(
                     "data.invalid_id_number", **where, id_number=parsed.value,
                     evidence={"value": shown, "problem": problem.en, "problem_zh": problem.zh}))
