@@ -1,4 +1,4 @@
-"""Finding an archive's parts: centre.toml, the tables (CSV, XLSX or JSON) and the recordings.
+"""Finding an archive's parts: centre.toml, the tables (CSV, XLSX, XLS or JSON) and the recordings.
 
 The archive is only ever read. Everything not in the contract is ignored.
 """
@@ -26,7 +26,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-TABLE_SUFFIXES = (".csv", ".xlsx", ".json")  # in order of preference when a table comes twice
+TABLE_SUFFIXES = (".csv", ".xlsx", ".xls", ".json")  # in order of preference when a table comes twice
 VIDEO_SUFFIXES = frozenset({
     ".mp4", ".m4v", ".mov", ".mkv", ".avi", ".ts", ".mts", ".m2ts", ".flv", ".mpg", ".mpeg", ".wmv",
     ".3gp", ".h264", ".h265", ".264", ".265", ".dav", ".webm",

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, create_engine, select
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, create_engine, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
@@ -24,20 +24,21 @@ DEFAULT_DB_FILE = "exam-audit.db"
 
 
 class Base(DeclarativeBase):
-    pass
+    """Every value that comes from the archive (ids, paths, names) is unbounded Text and every size 64-bit:
+    an archive decides their length, and PostgreSQL refuses what a column cannot hold."""
 
 
 class AuditRow(Base):
     __tablename__ = "audits"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    archive_key: Mapped[str] = mapped_column(String(1024), index=True)
-    archive_path: Mapped[str] = mapped_column(String(1024))
-    centre_id: Mapped[str | None] = mapped_column(String(128))
-    centre_name: Mapped[str | None] = mapped_column(String(256))
+    archive_key: Mapped[str] = mapped_column(Text, index=True)
+    archive_path: Mapped[str] = mapped_column(Text)
+    centre_id: Mapped[str | None] = mapped_column(Text)
+    centre_name: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[str | None] = mapped_column(String(40))
     finished_at: Mapped[str | None] = mapped_column(String(40))
     tool_version: Mapped[str] = mapped_column(String(40))
-    profile_name: Mapped[str] = mapped_column(String(128))
+    profile_name: Mapped[str] = mapped_column(Text)
     profile_version: Mapped[str] = mapped_column(String(40))
     command: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
@@ -53,8 +54,8 @@ class FileRow(Base):
     __tablename__ = "archive_files"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     audit_id: Mapped[int] = mapped_column(ForeignKey("audits.id"), index=True)
-    path: Mapped[str] = mapped_column(String(1024))
-    bytes: Mapped[int] = mapped_column(Integer)
+    path: Mapped[str] = mapped_column(Text)
+    bytes: Mapped[int] = mapped_column(BigInteger)  # recordings pass 2 GiB
     kind: Mapped[str] = mapped_column(String(16))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     audit: Mapped[AuditRow] = relationship(back_populates="files")
@@ -67,11 +68,11 @@ class FindingRow(Base):
     rule: Mapped[str] = mapped_column(String(64))
     item: Mapped[str] = mapped_column(String(4))
     severity: Mapped[str] = mapped_column(String(16))
-    session_id: Mapped[str | None] = mapped_column(String(128))
-    camera: Mapped[str | None] = mapped_column(String(128))
-    id_number: Mapped[str | None] = mapped_column(String(32))
-    staff_id: Mapped[str | None] = mapped_column(String(128))
-    file: Mapped[str | None] = mapped_column(String(1024))
+    session_id: Mapped[str | None] = mapped_column(Text)
+    camera: Mapped[str | None] = mapped_column(Text)
+    id_number: Mapped[str | None] = mapped_column(Text)
+    staff_id: Mapped[str | None] = mapped_column(Text)
+    file: Mapped[str | None] = mapped_column(Text)
     table_name: Mapped[str | None] = mapped_column(String(32))
     row: Mapped[int | None] = mapped_column(Integer)
     column_name: Mapped[str | None] = mapped_column(String(64))
@@ -113,8 +114,8 @@ class FingerprintRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
     audit_id: Mapped[int] = mapped_column(ForeignKey("audits.id"), index=True)
-    archive_path: Mapped[str] = mapped_column(String(1024))
-    file: Mapped[str] = mapped_column(String(1024))
+    archive_path: Mapped[str] = mapped_column(Text)
+    file: Mapped[str] = mapped_column(Text)
     # JSON {"grid": [rows, cols], "samples": [[media seconds, active-cell mask], ...]}; a bare list of
     # samples is a fingerprint kept before the grid was written down (6x8)
     samples: Mapped[str] = mapped_column(Text)

@@ -125,7 +125,8 @@ def age_eligibility(data: ArchiveData, profile: Profile) -> Iterator[Finding | N
     undated = 0
     for record in table.records:
         id_number = record["id_number"]
-        if not id_number or idnumber.validate(id_number, today=_far_future) is not None:
+        if (not id_number or "id_number" in record.flagged
+                or idnumber.validate(id_number, today=_far_future) is not None):
             continue  # an invalid number is its own finding; its birth date cannot be trusted
         session = sessions.get(record["session_id"] or "")
         if session is None or session.start is None:

@@ -22,6 +22,9 @@ class Record:
     line: int
     values: dict[str, Any]
     raw: dict[str, Any]
+    # columns whose value was read but reported invalid (an ID number failing GB 11643): rules that would
+    # derive more from it (the age from its birth date) leave it to that one finding
+    flagged: set[str] = field(default_factory=set)
 
     def __getitem__(self, column: str) -> Any:
         return self.values.get(column)
@@ -45,6 +48,8 @@ class Table:
 
 
 Parser = Callable[[Any], values.Parsed]
+
+HEADER_SEARCH_ROWS = 5  # how far below a title row the column names are looked for
 
 
 def parsers(profile: Profile, tz: tzinfo) -> dict[str, Parser]:
@@ -117,12 +122,42 @@ class TableLoader:
                           "problem_zh": f"文件编码为 {raw.encoding.upper()}，不是 UTF-8（已正确读取）"}))
         return self._records(raw, rel, schema, findings), findings
 
-    def _records(self, raw: RawTable, rel: str, schema: TableSchema, findings: list[Finding]) -> Table:
+    def _positions(self, header: list[Any], schema: TableSchema) -> dict[str, int]:
         positions: dict[str, int] = {}
-        for index, header in enumerate(raw.header):
-            canonical = self._headers.get(str(header).strip().lower())
+        for index, cell in enumerate(header):
+            canonical = self._headers.get(str(cell).strip().lower())
             if canonical and schema.column(canonical) and canonical not in positions:
                 positions[canonical] = index
+        return positions
+
+    def _header_below_titles(self, raw: RawTable, rel: str, schema: TableSchema,
+                             findings: list[Finding]) -> RawTable:
+        """Exported 报表 often put a title (and a merged group header) above the column names: when a row
+        just below the first names more of the table's columns, it is the header. Read that way, and
+        reported with the fix."""
+        first = self._positions(raw.header, schema)
+        if all(c in first for c in schema.required):
+            return raw
+        best = len(first)
+        for at, (line, cells) in enumerate(raw.rows[:HEADER_SEARCH_ROWS]):
+            found = len(self._positions(cells, schema))
+            if found > best and found >= 2:
+                titles = [raw.header, *(c for _, c in raw.rows[:at])]
+                shown = " / ".join(" ".join(str(c).strip() for c in row if str(c).strip()) for row in titles)
+                findings.append(self.profile.finding(
+                    "data.nonstandard_value", table=schema.name, file=rel, row=raw.header_line,
+                    column="(header)",
+                    evidence={"value": shown, "normalised": f"header on line {line}",
+                              "standard": f"the column names on the first line: delete the {len(titles)} "
+                                          f"title line(s) above line {line}"}))
+                return RawTable(header=[str(c) for c in cells], header_line=line, rows=raw.rows[at + 1:],
+                                encoding=raw.encoding, encoding_standard=raw.encoding_standard,
+                                problems=raw.problems)
+        return raw
+
+    def _records(self, raw: RawTable, rel: str, schema: TableSchema, findings: list[Finding]) -> Table:
+        raw = self._header_below_titles(raw, rel, schema, findings)
+        positions = self._positions(raw.header, schema)
         for column in schema.required:
             if column not in positions:
                 findings.append(self.profile.finding(
@@ -147,12 +182,12 @@ class TableLoader:
             for column, index in positions.items():
                 cell = cells[index] if index < len(cells) else ""
                 record.raw[column] = cell
-                record.values[column] = self._cell(schema, column, cell, line, rel, findings)
+                record.values[column] = self._cell(schema, column, cell, line, rel, findings, record.flagged)
             table.records.append(record)
         return table
 
     def _cell(self, schema: TableSchema, column: str, cell: Any, line: int, rel: str,
-              findings: list[Finding]) -> Any:
+              findings: list[Finding], flagged: set[str]) -> Any:
         spec = schema.column(column)
         assert spec is not None
         if cell is None or (isinstance(cell, str) and not cell.strip()):
@@ -176,6 +211,7 @@ class TableLoader:
         if spec.kind == "id_number":
             problem = idnumber.validate(parsed.value, today=self.today)
             if problem:
+                flagged.add(column)
                 findings.append(self.profile.finding(
                     "data.invalid_id_number", **where, id_number=parsed.value,
                     evidence={"value": shown, "problem": problem.en, "problem_zh": problem.zh}))

@@ -1,4 +1,4 @@
-"""Reading a table file into raw rows: encodings, CSV dialect, XLSX and JSON, with the line a person sees.
+"""Reading a table file into raw rows: encodings, CSV dialect, XLSX, XLS and JSON, with the line a person sees.
 
 Encoding policy (ARCHIVE_FORMAT.md): an explicit encoding → a BOM → strict UTF-8 over the whole file →
 GB18030. GB18030 is never tried before UTF-8 and nothing is ever decoded with replacement characters;
@@ -173,6 +173,48 @@ def read_xlsx(path: Path) -> RawTable:
     return table
 
 
+def read_xls(path: Path) -> RawTable:
+    """An Excel 97–2003 workbook (xlrd >= 2 reads only .xls): the first sheet, dates as datetimes."""
+    import xlrd  # imported here: only archives with XLS tables pay for it
+
+    try:
+        book = xlrd.open_workbook(str(path), on_demand=True)
+    except Exception as exc:  # xlrd raises many kinds for a damaged or mislabelled workbook
+        raise TableReadError(f"not a readable Excel 97–2003 (.xls) workbook ({type(exc).__name__}: {exc})",
+                             "不是可读取的 Excel 97–2003（.xls）工作簿；请重新导出") from None
+    try:
+        sheet = book.sheet_by_index(0)
+        table: RawTable | None = None
+        for index in range(sheet.nrows):
+            cells = [_xls_value(cell, book.datemode) for cell in sheet.row(index)]
+            if not any(str(c).strip() for c in cells):
+                continue
+            if table is None:
+                table = RawTable(header=[str(c) for c in cells], header_line=index + 1, encoding=None)
+                continue
+            table.rows.append((index + 1, cells))
+    finally:
+        book.release_resources()
+    if table is None:
+        raise TableReadError("the first worksheet is empty (no header row)", "第一个工作表为空（无表头）")
+    return table
+
+
+def _xls_value(cell: Any, datemode: int) -> Any:
+    import xlrd
+
+    if cell.ctype == xlrd.XL_CELL_DATE:
+        try:
+            return xlrd.xldate_as_datetime(cell.value, datemode)
+        except (ValueError, OverflowError):
+            return cell.value
+    if cell.ctype == xlrd.XL_CELL_BOOLEAN:
+        return bool(cell.value)
+    if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
+        return ""
+    return cell.value
+
+
 def read_json(path: Path, encoding: str | None = None) -> RawTable:
     """A JSON list of objects; each row's line is where its object starts in the file."""
     data = path.read_bytes()
@@ -220,6 +262,8 @@ def read_table_file(path: Path, encoding: str | None = None) -> RawTable:
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         return read_xlsx(path)
+    if suffix == ".xls":
+        return read_xls(path)
     if suffix == ".json":
         return read_json(path, encoding)
     return read_csv(path, encoding)

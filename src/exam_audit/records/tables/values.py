@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
+
+from . import idnumber
 
 STANDARD = "standard"
 NONSTANDARD = "nonstandard"
@@ -227,16 +230,29 @@ def parse_text(cell: Any) -> Parsed:
     return Parsed(str(cell).strip())
 
 
+ID_STANDARD = "18 characters: ASCII digits, check character X in upper case"
+_ID_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212\u30fc]")  # spaces and any dash people type
+
+
 def parse_id(cell: Any) -> Parsed:
-    """Upper-cased resident ID number; a lower-case x is readable but nonstandard."""
+    """A resident ID number as people type it: full-width digits and letters are folded (NFKC), spaces and
+    hyphens dropped, x upper-cased, a 15-digit pre-1999 number converted to 18; each readable but
+    nonstandard, with the clean value. Anything else is kept as typed for the ID rule to judge."""
     if isinstance(cell, float) or (isinstance(cell, int) and not isinstance(cell, bool)):
         # Excel stores an 18-digit number as a float and loses the last digits.
         return _invalid("stored as a number, digits may be lost; store the column as text",
                         "以数字格式存储，末位可能丢失，应以文本格式存储", "18 characters")
     text = str(cell).strip()
-    if text.endswith("x"):
-        return Parsed(text.upper(), NONSTANDARD, "check character X in upper case")
-    return Parsed(text)
+    clean = _ID_SEPARATORS.sub("", unicodedata.normalize("NFKC", text)).upper()
+    upgraded = idnumber.upgrade(clean)
+    if upgraded:
+        return Parsed(upgraded, NONSTANDARD, f"{upgraded}, the 18-character number of GB 11643-1999 (this is "
+                      "the 15-digit form of before 1999)")
+    if clean == text:
+        return Parsed(text)
+    if clean == text.upper():
+        return Parsed(clean, NONSTANDARD, "check character X in upper case")
+    return Parsed(clean, NONSTANDARD, f"{clean} ({ID_STANDARD})")
 
 
 def parse_operation_with(catalogue_names: dict[str, str],

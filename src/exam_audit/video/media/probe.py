@@ -20,7 +20,7 @@ from typing import Any
 from .tools import tool
 
 # Bump when what probe() measures changes: cached probes of an older version are measured again.
-PROBE_VERSION = 5
+PROBE_VERSION = 6
 
 # A forward step is recorded as a discontinuity when the time it skips (step minus the usual frame step)
 # exceeds both of these; the profile's tolerance then decides what is reported. Frame-rate changes and a
@@ -35,7 +35,7 @@ VFR_SHARE = 0.01  # ... when more than this share of steps are such
 _CONTEXT = re.compile(r"^\[[^\]]* @ 0x[0-9a-f]+\]\s*")  # "[mov,mp4,... @ 0x55d6...] " before a message
 
 _ENTRIES = ("format=format_name,duration:format_tags=creation_time:"
-            "stream=codec_name,width,height,r_frame_rate,avg_frame_rate,nb_frames:stream_tags=creation_time:"
+            "stream=codec_name,width,height,r_frame_rate,avg_frame_rate:stream_tags=creation_time:"
             "packet=pts_time,dts_time,duration_time,flags")
 
 
@@ -73,6 +73,10 @@ class MediaProbe:
     keyframe_interval_s: float | None = None  # the usual (median) GOP length
     max_keyframe_interval_s: float | None = None
     creation_time: datetime | None = None
+    # "packets": times from packet timestamps; "frame rate": the file has none (a raw .h264/.h265
+    # elementary stream), so times are packet index / frame rate, and ``warning`` says so
+    timing: str = "packets"
+    warning: str | None = None
     discontinuities: tuple[Discontinuity, ...] = field(default_factory=tuple)
 
     def to_dict(self) -> dict[str, Any]:
@@ -151,6 +155,8 @@ def parse_compact(path: str, text: str, stderr: list[str] | None = None) -> Medi
                 width=_int(stream.get("width")), height=_int(stream.get("height")),
                 nominal_fps=_rate(stream.get("r_frame_rate")), creation_time=_parse_time(created))
     packets = [(_number(pts), _number(dts), dur, flag == "K") for pts, dts, dur, flag in _PACKET.findall(text)]
+    if packets and all(pts is None and dts is None for pts, dts, _, _ in packets):
+        return _without_timestamps(packets, meta)
     if all(dts is not None for _, dts, _, _ in packets):
         # decode timestamps carry the order: B-frames reorder presentation timestamps
         timed = [(dts, pts, dur, key) for pts, dts, dur, key in packets]
@@ -160,13 +166,33 @@ def parse_compact(path: str, text: str, stderr: list[str] | None = None) -> Medi
         timed = sorted((pts, pts, dur, key) for pts, _, dur, key in packets if pts is not None)
     if not timed:
         return MediaProbe(ok=False, error="no video packets (truncated or empty file)", **meta)
-    expected = _int(stream.get("nb_frames"))
-    truncated = expected is not None and len(packets) < expected
-    error = None
-    if truncated:
-        why = _reason(stderr, Path(path)) if stderr else "end of file"
-        error = f"truncated: {len(packets)} of {expected} video packets readable ({why})"
-    return MediaProbe(ok=not truncated, error=error, **meta, **_timeline(timed))
+    # The frame count is the packets read, never the header's: an AVI header counts in other units (a
+    # stream copy of H.264 says 80 for 40 frames, XviD one more than it holds). A file that ends early
+    # shows as ffprobe's own end-of-data messages.
+    ended = _ended_early(stderr or [], Path(path))
+    error = f"truncated: {len(packets)} video packets readable ({ended})" if ended else None
+    return MediaProbe(ok=ended is None, error=error, **meta, **_timeline(timed))
+
+
+# what ffprobe says when the data ends before the container says it should
+_EARLY_END = ("partial file", "truncat", "unexpected end", "end of file", "invalid nal unit size")
+
+
+def _ended_early(stderr: list[str], path: Path) -> str | None:
+    early = [line for line in stderr if any(signal in line.lower() for signal in _EARLY_END)]
+    return _reason(early, path) if early else None
+
+
+def _without_timestamps(packets: list[tuple[Any, Any, str, bool]], meta: dict[str, Any]) -> MediaProbe:
+    """A raw elementary stream: no timestamps at all. Its times can only be packet index / frame rate
+    (the packets' stated duration, else the nominal rate); said so in ``warning``."""
+    step = _number(packets[0][2]) or (1 / meta["nominal_fps"] if meta.get("nominal_fps") else None)
+    if not step:
+        return MediaProbe(ok=False, error="no timestamps and no frame rate (raw stream)", **meta)
+    timed = [(i * step, i * step, str(step), key) for i, (_, _, _, key) in enumerate(packets)]
+    warning = (f"raw stream without timestamps: times are frame index / frame rate ({1 / step:g} fps), "
+               "so pauses and dropped frames cannot be seen")
+    return MediaProbe(ok=True, timing="frame rate", warning=warning, **meta, **_timeline(timed))
 
 
 def _timeline(packets: list[tuple[float, Any, str, bool]]) -> dict[str, Any]:
@@ -194,7 +220,10 @@ def _timeline(packets: list[tuple[float, Any, str, bool]]) -> dict[str, Any]:
             breaks.append(Discontinuity(at, "repeat" if step == 0 else "backwards", round(step, 6), resume))
         else:
             breaks.append(Discontinuity(at, "jump", round(step - usual, 6), resume))
-    last = _number(packets[-1][2]) or usual
+    stated = _number(packets[-1][2])
+    # the last packet's own duration, unless it is in other units than the steps (an AVI stream copy
+    # states half a frame): then the usual step
+    last = stated if stated and (not usual or abs(stated - usual) <= 0.25 * usual) else usual
     duration = max(times) - first + last
     recorded = duration - sum(d.delta_s for d in breaks if d.kind == "jump")  # the frame rate ignores pauses
     low, high = usual * (1 - VFR_RELATIVE), usual * (1 + VFR_RELATIVE)

@@ -82,10 +82,33 @@ def recording_files(data: ArchiveData, profile: Profile) -> Iterator[Finding | N
             continue
         if r.start is None:
             yield profile.finding("video.time_unknown", file=r.file, camera=r.camera,
-                                  evidence={"media_start_s": 0.0, "media_end_s": r.probe.duration_s})
+                                  evidence={**_why_unknown(r), **timing_warning(r), "media_start_s": 0.0,
+                                            "media_end_s": r.probe.duration_s})
         yield from _internal_gaps(schedule, profile, r, gap_tol)
     yield from _mismatches(schedule, profile, [r for r in recordings if r.probe.ok], time_tol)
     yield from _below_spec(profile, recordings)
+
+
+def timing_warning(r: Recording) -> dict[str, str]:
+    """A raw stream's times come from its frame rate, not timestamps: every finding about it says so."""
+    return {"timing": r.probe.timing, "timing_warning": r.probe.warning} if r.probe.warning else {}
+
+
+def _why_unknown(r: Recording) -> dict[str, object]:
+    """Why nothing places the file: above all a name that two recorder conventions read differently."""
+    if r.ambiguous:
+        readings = [{"convention": a.convention, "start": clock(a.start)} for a in r.ambiguous]
+        told = "; ".join(f"{a['start']} by {a['convention']}" for a in readings)
+        return {"why": f"no recordings.csv entry, no creation_time tag, and the file name is ambiguous: it reads as "
+                       f"{told}, so neither is used",
+                "why_zh": f"录像清单中无记录，容器中无创建时间标签，文件名有歧义：按不同录像机命名规则分别读作 {told}，"
+                          "均不采用",
+                "readings": readings}
+    name = ("the file name is a recorder's file index, not a time" if r.convention else
+            "no time in the file name or its folders")
+    name_zh = "文件名是录像机的文件序号，不含时间" if r.convention else "文件名及其所在文件夹中无时间"
+    return {"why": f"no recordings.csv entry, {name}, no creation_time tag",
+            "why_zh": f"录像清单中无记录，{name_zh}，容器中无创建时间标签", "convention": r.convention}
 
 
 def _unreadable(schedule: Schedule, profile: Profile, r: Recording) -> Finding:
@@ -165,7 +188,7 @@ def _mismatches(schedule: Schedule, profile: Profile, recordings: list[Recording
                           "scope": f"; all {len(found)} files of this camera are off by the same amount"
                           if systematic else "",
                           "scope_zh": f"；该摄像头全部 {len(found)} 个文件偏差相同" if systematic else "",
-                          "media_start_s": 0.0, "media_end_s": r.probe.duration_s})
+                          **timing_warning(r), "media_start_s": 0.0, "media_end_s": r.probe.duration_s})
 
 
 def _below_spec(profile: Profile, recordings: list[Recording]) -> Iterator[Finding]:
@@ -188,6 +211,7 @@ def _below_spec(profile: Profile, recordings: list[Recording]) -> Iterator[Findi
                           "width": first.probe.width, "height": first.probe.height,
                           "fps": round(first.probe.mean_fps or 0, 2), "min_height": _plain(min_height),
                           "min_fps": _plain(min_fps), "files_below": len(low), "files": len(files),
+                          **timing_warning(first),
                           "media_start_s": 0.0, "media_end_s": first.probe.duration_s})
 
 

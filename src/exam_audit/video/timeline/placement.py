@@ -7,58 +7,15 @@ end is its start plus its media duration from packet timestamps.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
-from pathlib import PurePosixPath
 
 from ...records.tables.loader import Record
 from ..media.probe import MediaProbe
-
-# Built-in NVR export names: CH01_20220415083000_20220415093000.mp4, 192.168.1.64_01_20220415083000123.mp4,
-# D01_20220415_083000.mp4; times may also be written yyyy-mm-dd_HH-MM-SS.
-_STAMP = r"\d{4}-?\d{2}-?\d{2}[_T -]?\d{2}[-:]?\d{2}[-:]?\d{2}"
-DEFAULT_PATTERNS: tuple[str, ...] = (
-    rf"(?P<camera>CH\d+)_(?P<start>{_STAMP})_(?P<end>{_STAMP})",
-    r"(?P<camera>\d{1,3}(?:\.\d{1,3}){3}_\d+)_(?P<start>\d{14})\d{0,3}",
-    r"(?P<camera>D\d+)_(?P<start>\d{8}_\d{6})",
-    rf"(?P<camera>[A-Za-z]+\d+)_(?P<start>{_STAMP})",
-)
+from .naming import NameInfo, Reading, parse_name
 
 SOURCES = ("manifest", "filename", "creation_time")  # in order of trust
-
-
-@dataclass(frozen=True)
-class NameInfo:
-    camera: str | None
-    start: datetime | None
-    end: datetime | None
-
-
-def parse_stamp(text: str, tz: tzinfo) -> datetime | None:
-    """yyyymmddHHMMSS or yyyy-mm-dd_HH-MM-SS (any separators) in the centre's time zone."""
-    digits = re.sub(r"\D", "", text)
-    if len(digits) < 14:
-        return None
-    try:
-        return datetime.strptime(digits[:14], "%Y%m%d%H%M%S").replace(tzinfo=tz)
-    except ValueError:
-        return None
-
-
-def parse_name(file: str, patterns: tuple[str, ...], tz: tzinfo) -> NameInfo | None:
-    """Camera, start and end from the file name, by the centre's patterns then the built-in ones."""
-    stem = PurePosixPath(file).stem
-    for pattern in (*patterns, *DEFAULT_PATTERNS):
-        m = re.search(pattern, stem)
-        if not m:
-            continue
-        groups = m.groupdict()
-        start = parse_stamp(groups["start"], tz) if groups.get("start") else None
-        end = parse_stamp(groups["end"], tz) if groups.get("end") else None
-        return NameInfo(groups.get("camera"), start, end)
-    return None
 
 
 @dataclass(frozen=True)
@@ -95,6 +52,10 @@ class Recording:
     # every start a source states, by source; and the end the file name states
     claims: dict[str, datetime] = field(default_factory=dict, hash=False, compare=False)
     name_end: datetime | None = None
+    # the naming convention that read the name ("centre.toml" for a centre pattern), and the readings
+    # that disagree when the name is ambiguous
+    convention: str | None = None
+    ambiguous: tuple[Reading, ...] = field(default_factory=tuple, hash=False, compare=False)
     session_id: str | None = None  # as the manifest states it
     sha256: str = ""
 
@@ -116,7 +77,7 @@ class Recording:
 
 def place(file: str, probe: MediaProbe, patterns: tuple[str, ...], tz: tzinfo,
           manifest: ManifestEntry | None = None, sha256: str = "") -> Recording:
-    named = parse_name(file, patterns, tz)
+    named: NameInfo | None = parse_name(file, patterns, tz)
     claims: dict[str, datetime] = {}
     if manifest and manifest.start:
         claims["manifest"] = manifest.start.astimezone(tz)
@@ -130,6 +91,7 @@ def place(file: str, probe: MediaProbe, patterns: tuple[str, ...], tz: tzinfo,
     camera = (manifest.camera if manifest and manifest.camera else None) or (named.camera if named else None)
     return Recording(file=file, camera=camera, probe=probe, start=claims.get(source) if source else None,
                      start_source=source, claims=claims, name_end=named.end if named else None,
+                     convention=named.convention if named else None, ambiguous=named.ambiguous if named else (),
                      session_id=manifest.session_id if manifest else None, sha256=sha256)
 
 
