@@ -15,9 +15,11 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
+from .credentials import redact
 from .errors import ExamAuditError
 from .findings import CheckStatus, Finding
 from .results import ArchiveAudit, ArchiveFile, PreviousFile
+from .store_schema import ensure_schema
 from .video.media.probe import PROBE_VERSION
 
 DEFAULT_DB_FILE = "exam-audit.db"
@@ -156,16 +158,23 @@ class Store:
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             self.engine: Engine = create_engine(url)
             if create:
-                Base.metadata.create_all(self.engine)
-                _add_missing_columns(self.engine)
-        except (ArgumentError, OperationalError, SQLAlchemyError, ModuleNotFoundError, OSError) as exc:
-            raise ExamAuditError(f"database {url}: cannot be opened ({exc.__class__.__name__}: "
-                                 f"{str(exc).splitlines()[0]})",
+                ensure_schema(self.engine, Base.metadata)
+        except ModuleNotFoundError as exc:
+            extra = "postgres" if "psycopg" in str(exc) else None
+            raise ExamAuditError(f"database {self.location}: its driver is not installed ({exc})",
+                                 f"pip install 'exam-audit[{extra}]'" if extra
+                                 else "install the SQLAlchemy driver the URL names") from None
+        except (ArgumentError, OperationalError, SQLAlchemyError, OSError) as exc:
+            raise ExamAuditError(f"database {self.location}: cannot be opened ({exc.__class__.__name__}: "
+                                 f"{redact(str(exc).splitlines()[0])})",
                                  "pass --db PATH for a SQLite file, or a valid SQLAlchemy URL") from None
 
     @property
     def location(self) -> str:
-        return self.url.removeprefix("sqlite:///") if self.url.startswith("sqlite:///") else self.url
+        """Where the store is, for a person: a SQLite file's path, or the URL without its password."""
+        if self.url.startswith("sqlite:///"):
+            return self.url.removeprefix("sqlite:///")
+        return redact(self.url)
 
     def previous_files(self, archive_path: str) -> dict[str, PreviousFile]:
         """The files of the latest earlier audit of the same archive."""
@@ -179,7 +188,7 @@ class Store:
             return {f.path: PreviousFile(f.sha256, latest.id, latest.started_at or "") for f in latest.files}
 
     def save(self, audit: ArchiveAudit, command: str | None = None) -> int:
-        audit.command = command = command or audit.command
+        audit.command = command = redact(command or audit.command or "") or None
         row = AuditRow(
             archive_key=archive_key(audit.path), archive_path=audit.path, centre_id=audit.centre_id,
             centre_name=audit.centre_name,
@@ -263,20 +272,6 @@ class Store:
                 select(FindingRow.audit_id, func.count()).group_by(FindingRow.audit_id)).all())
             rows = session.scalars(select(AuditRow).order_by(AuditRow.id.desc())).all()
             return [(r.id, r.archive_path, r.centre_id, r.started_at, counts.get(r.id, 0)) for r in rows]
-
-
-def _add_missing_columns(engine: Engine) -> None:
-    """A store written by an earlier version lacks later columns: add them (all are nullable)."""
-    from sqlalchemy import inspect, text
-
-    inspector = inspect(engine)
-    for table in Base.metadata.sorted_tables:
-        present = {c["name"] for c in inspector.get_columns(table.name)}
-        for column in table.columns:
-            if column.name not in present:
-                kind = column.type.compile(engine.dialect)
-                with engine.begin() as conn:
-                    conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
 
 
 def _finding_row(f: Finding) -> FindingRow:

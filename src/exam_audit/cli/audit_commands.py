@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from ..credentials import redact
 from ..errors import ExamAuditError
 from ..findings import ITEMS, SEVERITIES, severity_rank
 from ..report import ReportOptions, write_reports
@@ -58,7 +59,7 @@ def audit(archives: tuple[Path, ...], out_dir: Path, db: str | None, profile_pat
         click.echo(message, err=True)
 
     options = AuditOptions(profile_path=profile_path, encoding=encoding, workers=workers, progress=progress)
-    command = shlex.join(["exam-audit", *sys.argv[1:]])
+    command = redact(shlex.join(["exam-audit", *sys.argv[1:]]))
     results = audit_archives(list(archives), options, profile, store=store, command=command,
                              progress=progress if len(archives) > 1 else None)
 
@@ -196,7 +197,7 @@ def evidence(audit_id: int, out_file: Path, lang: str, clips: bool, archive_root
     from ..report.package import build_package
 
     result = stored_audit(db, audit_id)
-    command = shlex.join(["exam-audit", *sys.argv[1:]])
+    command = redact(shlex.join(["exam-audit", *sys.argv[1:]]))
     try:
         digest = build_package(result, out_file, ReportOptions(lang=lang, clips=clips, archive_root=archive_root),
                                command)
