@@ -114,7 +114,8 @@ def _unmet(check: Check, data: ArchiveData) -> tuple[str, list[str]] | None:
     for name in check.needs:
         table = data.table(name)
         if table is None:
-            absent.append(name)
+            if not TABLES[name].optional:
+                absent.append(name)
             reasons.append(f"{name}.csv absent")
         elif not table.readable:
             reasons.append(table.problem or f"{table.file} unreadable")

@@ -17,6 +17,7 @@ from .archive import ArchiveData
 from .findings import Finding, NotRun
 from .profile import Profile
 from .records import concurrency, planning, practical, roster, scores, staffing, timing, validation
+from .records.stats import pass_rates, similarity
 from .video.presence import checks as invigilation
 from .video.timeline import checks as timeline
 
@@ -84,6 +85,12 @@ CHECKS += [
           needs_any=_SESSIONS),
     Check("teaching and examining separated", ("staff.trainer_conflict",), staffing.trainer_conflict,
           needs=("assignments", "staff", "candidates"), needs_any=_SESSIONS),
+]
+
+# Statistical indications of collusion (records/stats/): evidence for inspection, never proof.
+CHECKS += [
+    Check("answer copying", (similarity.RULE,), similarity.answer_similarity, needs=("answers",)),
+    Check("pass rates", (pass_rates.RULE,), pass_rates.pass_rate_outlier, needs=("results",), needs_any=_SESSIONS),
 ]
 
 # Recording timelines (video/timeline_checks.py): read what the media stage measured.
