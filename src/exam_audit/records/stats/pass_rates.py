@@ -3,9 +3,12 @@ operation, and the 包过班 signature (a theory session where nearly everyone p
 than the centre's usual).
 
 A unit (session, examiner, centre) is tested against the other sittings of the same exam type and
-operation: leave-one-out, so a unit never lowers its own bar. The test is the exact one-sided binomial
-test, P(X ≥ passes) with the baseline rate (a sum of binomials when a unit's sittings span operations),
-Bonferroni-corrected for the units tested at that level. Units with fewer sittings than
+operation: leave-one-out, so a unit never lowers its own bar. The test is one-sided and exact:
+P(X ≥ passes) where X is beta-binomial — the unit's sittings passing at a rate that is only known as well
+as the baseline's x passes of n sittings tell it, Beta(x + ½, n − x + ½) (Jeffreys) — summed over the
+operations a unit's sittings span. With a large baseline this is the exact binomial test; with a small one
+it does not mistake the baseline's own chance for a fact. Bonferroni-corrected for the units tested at
+that level. Units with fewer sittings than
 ``pass_rate_min_sittings`` are not tested; a low pass rate is not a sign of collusion and is not reported.
 """
 
@@ -22,12 +25,12 @@ from ...archive import ArchiveData
 from ...findings import Finding, NotRun
 from ...profile import Profile
 from ..crossref import index_of, operation_label
-from .tails import binomial_mixture_sf
+from .tails import beta_binomial_sum_sf
 
 RULE = "stats.pass_rate_outlier"
 Group = tuple[str, str]  # (exam_type, operation)
-TEST = "exact binomial test, one-sided"
-TEST_ZH = "精确二项检验（单侧）"
+TEST = "exact beta-binomial test against the baseline, one-sided"
+TEST_ZH = "基于基线的精确 Beta-二项检验（单侧）"
 
 
 @dataclass(frozen=True)
@@ -109,12 +112,11 @@ def rate_test(own: Counts, everyone: Counts, min_baseline: int) -> RateTest | No
         bx, bn = bx - x, bn - n
         if bn < min_baseline:
             continue
-        # half a pass and half a failure added: a baseline where everyone passed is not a certainty
-        groups.append((n, (bx + 0.5) / (bn + 1)))
+        groups.append((n, bx + 0.5, bn - bx + 0.5))
         passes, sittings, base_passes, base_sittings = passes + x, sittings + n, base_passes + bx, base_sittings + bn
     if not groups:
         return None
-    return RateTest(passes, sittings, base_passes, base_sittings, binomial_mixture_sf(groups, passes))
+    return RateTest(passes, sittings, base_passes, base_sittings, beta_binomial_sum_sf(groups, passes))
 
 
 def pass_rate_outlier(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:

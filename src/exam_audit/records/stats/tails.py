@@ -1,8 +1,8 @@
 """Exact upper tails of sums of independent Bernoulli trials with unequal probabilities.
 
-Both statistics rest on this: the generalized binomial test counts identical answers whose probabilities
-differ item by item, and a pass-rate test over several operations counts passes whose baseline rates
-differ by operation. When every probability is the same the tail is the exact binomial test's.
+The generalized binomial test counts identical answers whose probabilities differ item by item (the
+Poisson-binomial distribution); a pass-rate test counts passes against baseline rates that are themselves
+estimated from a finite baseline (the beta-binomial distribution, summed over operations).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.stats import binom
+from scipy.stats import betabinom
 
 
 def poisson_binomial_sf(probabilities: np.ndarray, observed: np.ndarray) -> np.ndarray:
@@ -31,13 +31,13 @@ def poisson_binomial_sf(probabilities: np.ndarray, observed: np.ndarray) -> np.n
     return np.clip(cumulative[np.arange(rows), np.clip(observed, 0, trials)], 0.0, 1.0)
 
 
-def binomial_mixture_sf(groups: Sequence[tuple[int, float]], observed: int) -> float:
-    """P(X >= observed) where X sums independent binomials (n, p) — one per operation a unit's sittings
-    belong to. One group is the exact binomial test."""
+def beta_binomial_sum_sf(groups: Sequence[tuple[int, float, float]], observed: int) -> float:
+    """P(X >= observed) where X sums independent beta-binomials (n, a, b) — one per operation a unit's
+    sittings belong to."""
     if len(groups) == 1:
-        n, p = groups[0]
-        return float(binom.sf(observed - 1, n, p))
+        n, a, b = groups[0]
+        return float(betabinom.sf(observed - 1, n, a, b))
     pmf = np.array([1.0])
-    for n, p in groups:
-        pmf = np.convolve(pmf, binom.pmf(np.arange(n + 1), n, p))
+    for n, a, b in groups:
+        pmf = np.convolve(pmf, betabinom.pmf(np.arange(n + 1), n, a, b))
     return float(min(1.0, max(0.0, pmf[observed:].sum())))
