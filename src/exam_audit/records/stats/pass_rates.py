@@ -195,7 +195,8 @@ def _finding(profile: Profile, data: ArchiveData, level: str, unit: str, own: li
     operations = sorted({o.group[1] for o in own})
     label = ", ".join(operation_label(profile, op) for op in operations)
     if level == "session":
-        desc, desc_zh = f"Session {unit} ({group[0]}, {label})", f"场次 {unit}（{'理论' if group[0] == 'theory' else '实操'}，{label}）"
+        kind_zh = "理论" if group[0] == "theory" else "实操"
+        desc, desc_zh = f"Session {unit} ({group[0]}, {label})", f"场次 {unit}（{kind_zh}，{label}）"
     else:
         sessions = sorted({o.session_id for o in own})
         desc = f"Examiner {unit} ({len(sessions)} practical session(s), {label})"

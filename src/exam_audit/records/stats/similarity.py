@@ -89,10 +89,9 @@ def answer_similarity(data: ArchiveData, profile: Profile) -> Iterator[Finding |
             if pool[0] not in models:
                 models[pool[0]] = fit(pool[1])
             model, source = models[pool[0]], pool[0]
-        for result in session_pairs(sheets, model):
+        for result in suspicious_pairs(sheets, model, alpha, min_wrong):
             p_adjusted = min(1.0, result.p_value * result.tests)
-            if p_adjusted <= alpha and len(result.identical_wrong) >= min_wrong:
-                yield _finding(profile, index, data, result, p_adjusted, alpha, source, model.sheets)
+            yield _finding(profile, index, data, result, p_adjusted, alpha, source, model.sheets)
     if too_small:
         yield NotRun(RULE, f"{too_small} session(s) with fewer than {min_own} answer sheets, even with every "
                            "session of the same operation pooled: item parameters cannot be estimated")
@@ -117,37 +116,40 @@ def _pools(index: RecordIndex, by_session: dict[str, list[Sheet]]) -> dict[str, 
     return out
 
 
-def session_pairs(sheets: list[Sheet], model: ItemModel) -> Iterator[PairResult]:
-    """Every unordered pair of ``sheets`` with its more suspicious direction."""
+def suspicious_pairs(sheets: list[Sheet], model: ItemModel, alpha: float, min_wrong: int) -> Iterator[PairResult]:
+    """The pairs of ``sheets`` whose more suspicious direction is significant after the correction and who
+    share at least ``min_wrong`` wrong answers. Every ordered pair is tested at once; only the pairs
+    reported are described item by item."""
     items = sorted({i for s in sheets for i in s.responses if i in model.keys})
     n = len(sheets)
     code, wrong_p = _codes(sheets, items, model)
     p_right = np.vstack([model.p_right(s.person, items) for s in sheets])
     copier, source = np.nonzero(~np.eye(n, dtype=bool))
-    p_values = np.empty(len(copier))
-    matches = np.empty(len(copier), dtype=int)
-    expected = np.empty(len(copier))
-    for lo in range(0, len(copier), PAIR_BLOCK):
+    tests = len(copier)
+    p_values = np.empty(tests)
+    expected = np.empty(tests)
+    shared_wrong = np.empty(tests, dtype=int)
+    for lo in range(0, tests, PAIR_BLOCK):
         c, s = copier[lo:lo + PAIR_BLOCK], source[lo:lo + PAIR_BLOCK]
         both = (code[c] >= 0) & (code[s] >= 0)
         same = both & (code[c] == code[s])
         q = np.where(code[s] == 0, p_right[c], (1 - p_right[c]) * wrong_p[s])
         q = np.where(both, q, np.nan)
-        matches[lo:lo + len(c)] = same.sum(1)
         expected[lo:lo + len(c)] = np.nansum(q, axis=1)
+        shared_wrong[lo:lo + len(c)] = (same & (code[c] > 0)).sum(1)
         p_values[lo:lo + len(c)] = poisson_binomial_sf(q, same.sum(1))
-    tests = len(copier)
+    flagged = np.nonzero((np.minimum(1.0, p_values * tests) <= alpha) & (shared_wrong >= min_wrong))[0]
     best: dict[tuple[int, int], int] = {}
-    for k, (c, s) in enumerate(zip(copier, source, strict=True)):
-        pair = (min(c, s), max(c, s))
+    for k in flagged:
+        pair = (min(copier[k], source[k]), max(copier[k], source[k]))
         if pair not in best or p_values[k] < p_values[best[pair]]:
-            best[pair] = k
-    for k in best.values():
+            best[pair] = int(k)
+    for k in sorted(best.values(), key=lambda k: p_values[k]):
         c, s = int(copier[k]), int(source[k])
         shared = [j for j in range(len(items)) if code[c, j] >= 0 and code[c, j] == code[s, j]]
-        compared = [items[j] for j in range(len(items)) if code[c, j] >= 0 and code[s, j] >= 0]
         yield PairResult(
-            copier=sheets[c], source=sheets[s], items=compared,
+            copier=sheets[c], source=sheets[s],
+            items=[items[j] for j in range(len(items)) if code[c, j] >= 0 and code[s, j] >= 0],
             identical_right=[items[j] for j in shared if code[c, j] == 0],
             identical_wrong=[(items[j], sheets[c].responses[items[j]]) for j in shared if code[c, j] > 0],
             expected=float(expected[k]), p_value=float(p_values[k]), tests=tests)
@@ -182,7 +184,8 @@ def _finding(profile: Profile, index: RecordIndex, data: ArchiveData, r: PairRes
         file=table.file if table else "answers.csv", row=a.first_row,
         evidence={
             "pair": [a.id_number, b.id_number], "copier": a.id_number, "source": b.id_number,
-            "copier_name": index.name_of(a.session_id, a.id_number), "source_name": index.name_of(b.session_id, b.id_number),
+            "copier_name": index.name_of(a.session_id, a.id_number),
+            "source_name": index.name_of(b.session_id, b.id_number),
             "items_compared": len(r.items), "identical": len(r.identical_right) + len(r.identical_wrong),
             "identical_right": len(r.identical_right), "identical_wrong": len(r.identical_wrong),
             "expected_identical": round(r.expected, 1), "method": METHOD, "method_zh": METHOD_ZH,
