@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from . import __version__
 from .archive import Archive, ArchiveData, ArchiveFile, hash_files, open_archive
 from .checks import CHECKS, READING_RULES, Check
+from .consequences import fold
 from .errors import ExamAuditError
 from .findings import CheckStatus, Finding, NotRun
 from .profile import Profile
@@ -221,7 +222,7 @@ def audit_archive(path: str | Path, options: AuditOptions, profile: Profile | No
     result.checks = statuses
     result.summary = summary_of(data, profile, statuses)
     result.timeline = build_timeline(data)
-    result.findings = sorted(findings + check_findings, key=Finding.sort_key)
+    result.findings = sorted(fold(findings + check_findings), key=Finding.sort_key)
     result.finished_at = _now()
     return result
 
