@@ -61,7 +61,9 @@ def main() -> None:
                   f"{len(sizes[factor].records('answers'))} answers: median {statistics.median(walls[factor]):.2f} s "
                   f"wall, {statistics.median(cpus[factor]):.2f} s CPU")
         ratios = [b / a for a, b in zip(walls[1], walls[2], strict=True)]
-        print(f"2x/1x wall-time ratio: median {statistics.median(ratios):.2f} (2.0 = linear in sessions)")
+        cpu_ratios = [b / a for a, b in zip(cpus[1], cpus[2], strict=True)]
+        print(f"2x/1x ratio: median {statistics.median(ratios):.2f} wall, {statistics.median(cpu_ratios):.2f} CPU "
+              "(2.0 = linear in sessions)")
 
 
 if __name__ == "__main__":
