@@ -110,7 +110,7 @@ def demo() -> int:
 
 
 def test() -> int:
-    ensure_environment("dev,postgres")
+    ensure_environment("dev,postgres,dask")
     ensure_ffmpeg()
     ensure_chromium()
     linted = [d for d in ("src", "tests", "benchmarks", "scripts") if (REPO / d).is_dir()]

@@ -208,3 +208,26 @@ def test_a_file_that_cannot_be_decoded_is_named_as_not_run(library_audit):
     data.media = MediaResult(recordings=data.media.recordings, analysis=analysis)
     statuses = [s for s in duplicate_footage(data, Profile.load()) if isinstance(s, NotRun)]
     assert len(statuses) == 1 and broken in statuses[0].reason and "Invalid NAL" in statuses[0].reason
+
+
+def test_a_second_audit_of_unchanged_recordings_decodes_nothing_and_finds_the_same(cli_audit):
+    from exam_audit.audit import audit_archives
+
+    folder, report, db = cli_audit
+    profile = Profile.load(TINY_VIDEO_PROFILE)
+    messages: list[str] = []
+    options = AuditOptions(profile_path=TINY_VIDEO_PROFILE, progress=messages.append)
+    (again,) = audit_archives([folder], options, profile, store=Store(f"sqlite:///{db}"))
+    assert again.new_analyses == {}  # every analysis came from the store
+    assert not any(m.startswith("analysing") for m in messages)
+    key = ("rule", "file", "start", "end", "session_id")
+    assert sorted(tuple(f.to_dict()[k] for k in key) for f in again.findings) == \
+        sorted(tuple(f[k] for k in key) for f in report["findings"])
+
+
+def test_an_analysis_survives_the_store_as_it_was(library_audit):
+    from exam_audit.video.analysis_cache import from_json, to_json
+
+    _, data, _ = library_audit
+    for analysis in data.media.analysis.values():
+        assert from_json(json.loads(json.dumps(to_json(analysis)))) == analysis

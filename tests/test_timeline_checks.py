@@ -158,6 +158,29 @@ def test_gap_between_segments_names_the_files_and_the_events_in_it(profile: Prof
     assert (event.rule, event.row, event.table) == ("time.event_unrecorded", 2, "events")
 
 
+def test_events_of_one_gap_are_one_finding_listing_them(profile: Profile):
+    recs = full_cover()
+    del recs[1]  # one missing hour: 09:28-10:28
+    events = [{"time": T0 + timedelta(minutes=m), "session_id": "S1", "id_number": f"ID{m}", "event": "submit"}
+              for m in (65, 70, 90)] + [{"time": T0 + timedelta(minutes=20), "session_id": "S1", "id_number": "",
+                                         "event": "start"}]  # on video: not folded in
+    (f,) = run(checks.unrecorded_events, archive_data(recs, events), profile)
+    assert (f.row, f.start, f.end) == (2, T0 + timedelta(minutes=58), T0 + timedelta(minutes=118))
+    assert f.evidence["count"] == 3 and f.folded == 2 and f.to_dict()["folded"] == 2
+    assert [e["row"] for e in f.evidence["events"]] == [2, 3, 4] and f.id_number is None
+    assert "3 log event(s)" in f.message and "{" not in f.message + f.message_zh
+
+
+def test_events_of_two_gaps_are_two_findings(profile: Profile):
+    start = T0 - timedelta(minutes=2)
+    recs = [recording(start, 1800), recording(start + timedelta(minutes=40), 1800),
+            recording(start + timedelta(minutes=80), 3600)]
+    events = [{"time": T0 + timedelta(minutes=m), "session_id": "S1", "id_number": "", "event": "submit"}
+              for m in (30, 33, 70)]
+    found = run(checks.unrecorded_events, archive_data(recs, events), profile)
+    assert sorted(f.evidence["count"] for f in found) == [1, 2]
+
+
 def test_gap_shorter_than_tolerance_is_silent(profile: Profile):
     start = T0 - timedelta(minutes=2)
     recs = [recording(start, 7200 - 3), recording(start + timedelta(seconds=7200), 240)]

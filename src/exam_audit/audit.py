@@ -33,8 +33,10 @@ from .timeline import build_timeline
 
 if TYPE_CHECKING:
     from .store import Store
+    from .video.analysis_cache import AnalysisCache
     from .video.content.recycled import FingerprintHistory
     from .video.media.measure import ProbeCache
+    from .video.stage import FileWork
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +86,8 @@ def _unmet(check: Check, data: ArchiveData) -> tuple[str, list[str]] | None:
     for name in check.needs:
         table = data.table(name)
         if table is None:
-            absent.append(name)
+            if not TABLES[name].optional:  # an optional table (answers.csv) is no missing-table finding
+                absent.append(name)
             reasons.append(f"{name}.csv absent")
         elif not table.readable:
             reasons.append(table.problem or f"{table.file} unreadable")
@@ -164,7 +167,8 @@ def run_checks(data: ArchiveData, profile: Profile,
 
 
 def audit_archive(path: str | Path, options: AuditOptions, profile: Profile | None = None, *,
-                  probes: ProbeCache | None = None, history: FingerprintHistory | None = None) -> ArchiveAudit:
+                  probes: ProbeCache | None = None, history: FingerprintHistory | None = None,
+                  analyses: AnalysisCache | None = None, work: FileWork | None = None) -> ArchiveAudit:
     """Audit one archive, without the store's part (tamper evidence, saving: ``audit_archives``). Never
     raises for a bad archive: the error is recorded in the result."""
     profile = profile or Profile.load(options.profile_path)
@@ -185,10 +189,11 @@ def audit_archive(path: str | Path, options: AuditOptions, profile: Profile | No
         from .video.stage import media_stage  # imported here: table-only audits never load OpenCV or numpy
 
         data.media = media_stage(data, profile, workers=options.workers, probes=probes, history=history,
-                                 archive_path=result.path, progress=options.progress)
+                                 analyses=analyses, archive_path=result.path, progress=options.progress,
+                                 work=work)
         digests = data.media.sha256
         result.files = [replace(f, sha256=digests.get(f.path, f.sha256)) for f in result.files]
-        result.new_probes = data.media.new_probes
+        result.new_probes, result.new_analyses = data.media.new_probes, data.media.new_analyses
         result.fingerprints = {file: a.fingerprint for file, a in data.media.analysis.items()
                                if a.fingerprint and a.fingerprint.get("samples")}
     statuses, findings = run_checks(data, profile)
@@ -215,22 +220,37 @@ def _audit_in_worker(path: str, options: AuditOptions, store_url: str | None) ->
                 reader = _WORKER_STORE[store_url] = Store(store_url, create=False)
         except ExamAuditError as exc:  # the caches only save time: the audit goes on without them
             log.warning("audit store not read in a worker: %s", exc)
-    return audit_archive(path, options, probes=reader, history=reader)
+    return audit_archive(path, options, probes=reader, history=reader, analyses=reader)
 
 
 def audit_archives(paths: Sequence[str | Path], options: AuditOptions, profile: Profile, *,
-                   store: Store | None = None, command: str | None = None,
+                   store: Store | None = None, command: str | None = None, dask: str | None = None,
                    progress: Progress | None = None) -> list[ArchiveAudit]:
-    """Audit several archives, one process per archive on up to ``options.workers`` cores; then the rules
-    across archives, and, with a ``store``, each archive's comparison with its previous audit
+    """Audit several archives, one process per archive on up to ``options.workers`` cores, or with their
+    recordings' work on the dask cluster at ``dask`` (``"local"``: one sized to this machine); then the
+    rules across archives, and, with a ``store``, each archive's comparison with its previous audit
     (data.file_changed) and its record in the store (``audit_id``)."""
     say = progress or (lambda _msg: None)
     total = len(paths)
-    if total == 1 or options.workers <= 1:
+    if dask:
+        from . import fleet
+
+        client = fleet.connect(dask)
+        try:
+            quiet = replace(options, progress=None)
+            results = fleet.audit_on_cluster(
+                paths, lambda path, work: audit_archive(path, quiet, profile, probes=store, history=store,
+                                                        analyses=store, work=work),
+                client, store.url if store else None, say)
+        finally:
+            client.close()
+            if client.cluster is not None:
+                client.cluster.close()
+    elif total == 1 or options.workers <= 1:
         results = []
         for i, path in enumerate(paths, 1):
             say(f"[{i}/{total}] auditing {path}")
-            results.append(audit_archive(path, options, profile, probes=store, history=store))
+            results.append(audit_archive(path, options, profile, probes=store, history=store, analyses=store))
     else:
         done_results: list[ArchiveAudit | None] = [None] * total
         workers = min(options.workers, total, os.cpu_count() or 1)

@@ -77,7 +77,14 @@ class Finding:
             "message": self.message,
             "message_zh": self.message_zh,
             "evidence": _jsonable(self.evidence),
+            "folded": self.folded,
         }
+
+    @property
+    def folded(self) -> int:
+        """How many findings of the same cause this one stands for besides itself (e.g. the log events of one
+        stretch without footage: one time.event_unrecorded)."""
+        return int(self.evidence.get("folded", 0))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Finding:

@@ -98,8 +98,10 @@ class MediaResult:
     copies: list[RecycledCopy] = field(default_factory=list)
     # proposed copies that could not be confirmed (the earlier file has gone), each saying why
     copies_not_run: list[str] = field(default_factory=list)
-    # probes measured by this audit, for the store's cache (written by the one process that saves)
+    # probes and analyses measured by this audit, for the store's caches (written by the one process that
+    # saves); analyses by "sha256:settings key" (video/analysis_cache.py)
     new_probes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    new_analyses: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def placed(self) -> list[Recording]:
@@ -129,8 +131,10 @@ class ArchiveAudit:
     timeline: dict[str, Any] = field(default_factory=dict)
     # activity fingerprints of the recordings (file -> fingerprint), saved by the store for later audits
     fingerprints: dict[str, dict[str, Any]] = field(default_factory=dict)
-    # probes measured by this audit (sha256 -> probe), saved by the store as a cache
+    # probes (sha256 -> probe) and analyses ("sha256:settings" -> analysis) measured by this audit, saved by
+    # the store as caches
     new_probes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    new_analyses: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:

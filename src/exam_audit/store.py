@@ -107,6 +107,16 @@ class ProbeRow(Base):
     probe: Mapped[str] = mapped_column(Text)  # JSON of MediaProbe.to_dict()
 
 
+class AnalysisRow(Base):
+    """A recording's analysis (video/analysis_cache.py) by its sha256 and the settings it was made with:
+    re-auditing an unchanged file does not decode it again."""
+
+    __tablename__ = "analysis_cache"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    settings: Mapped[str] = mapped_column(String(64), primary_key=True)
+    analysis: Mapped[str] = mapped_column(Text)  # JSON
+
+
 class FingerprintRow(Base):
     """A recording's activity fingerprint (video.duplicate_footage), kept so that later audits of any
     archive can find the same footage again. One row per file content (sha256), from the first audit
@@ -204,6 +214,10 @@ class Store:
             session.add(row)
             session.flush()
             self._add_fingerprints(session, audit, row)
+            for key, analysis in audit.new_analyses.items():
+                digest, settings = key.split(":", 1)
+                session.merge(AnalysisRow(sha256=digest, settings=settings,
+                                          analysis=json.dumps(analysis, ensure_ascii=False)))
             for digest, probe in audit.new_probes.items():
                 session.merge(ProbeRow(sha256=digest, version=PROBE_VERSION,
                                        probe=json.dumps(probe, ensure_ascii=False)))
@@ -219,6 +233,18 @@ class Store:
                 rows = session.scalars(select(ProbeRow).where(ProbeRow.sha256.in_(digests[start:start + 500]),
                                                               ProbeRow.version == version))
                 found.update((r.sha256, json.loads(r.probe)) for r in rows)
+        return found
+
+    def cached_analyses(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+        """(sha256, settings) -> the stored analysis, for the keys already analysed."""
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        wanted = set(keys)
+        digests = sorted({d for d, _ in keys})
+        with Session(self.engine) as session:
+            for start in range(0, len(digests), 500):
+                rows = session.scalars(select(AnalysisRow).where(AnalysisRow.sha256.in_(digests[start:start + 500])))
+                found.update(((r.sha256, r.settings), json.loads(r.analysis)) for r in rows
+                             if (r.sha256, r.settings) in wanted)
         return found
 
     def _add_fingerprints(self, session: Session, audit: ArchiveAudit, row: AuditRow) -> None:

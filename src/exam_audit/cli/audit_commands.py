@@ -42,8 +42,13 @@ if TYPE_CHECKING:
               "instead of detecting it.")
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
               help="Processes used for several archives.")
+@click.option("--dask", "dask_address", metavar="ADDRESS", default=None,
+              help="Run the work on each recording on a dask.distributed cluster: its scheduler address "
+              "(tcp://host:8786), or 'local' for a cluster of this machine's cores. Every worker must read the "
+              "recordings at the same paths. Needs: pip install 'exam-audit[dask]'.")
 def audit(archives: tuple[Path, ...], out_dir: Path, db: str | None, profile_path: Path | None,
-          formats: str, lang: str, clips: bool, fail_on: str, encoding: str | None, workers: int) -> None:
+          formats: str, lang: str, clips: bool, fail_on: str, encoding: str | None, workers: int,
+          dask_address: str | None) -> None:
     """Audit one or more ARCHIVES (folders) and write findings.json, findings.csv and report.html.
 
     Exit status: 0 no finding at or above --fail-on, 1 there are such findings, 2 usage or I/O errors.
@@ -60,8 +65,11 @@ def audit(archives: tuple[Path, ...], out_dir: Path, db: str | None, profile_pat
 
     options = AuditOptions(profile_path=profile_path, encoding=encoding, workers=workers, progress=progress)
     command = redact(shlex.join(["exam-audit", *sys.argv[1:]]))
-    results = audit_archives(list(archives), options, profile, store=store, command=command,
-                             progress=progress if len(archives) > 1 else None)
+    try:
+        results = audit_archives(list(archives), options, profile, store=store, command=command, dask=dask_address,
+                                 progress=progress if len(archives) > 1 or dask_address else None)
+    except ExamAuditError as exc:
+        raise fail(exc) from None
 
     names = _unique_names(results)
     errors = 0

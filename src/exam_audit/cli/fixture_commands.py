@@ -19,8 +19,9 @@ def fixtures() -> None:
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--seed", type=int, default=1, show_default=True, help="Random seed: same seed, same archive.")
 @click.option("--defects", default="",
-              help="Comma-separated defects to inject; 'all' is every defect that combines with the others, "
-              "'solo' every defect that destroys a table. `exam-audit fixtures defects` lists them.")
+              help="Comma-separated defects to inject; 'all' is every defect that combines with the others "
+              "(the statistics ones only from 16 sessions x 30 candidates), 'solo' every defect that destroys a "
+              "table, 'stats' the statistics ones. `exam-audit fixtures defects` lists them.")
 @click.option("--sessions", type=click.IntRange(1, 10000), default=6, show_default=True,
               help="Number of exam sessions.")
 @click.option("--candidates", type=click.IntRange(1, 100000), default=12, show_default=True,
@@ -32,9 +33,10 @@ def fixtures_make(directory: Path, seed: int, defects: str, sessions: int, candi
                   force: bool, video: bool) -> None:
     """Write a synthetic archive to DIRECTORY, with ground_truth.json listing every injected defect."""
     from ..fixtures import DEFECTS, FixtureSpec, make_archive
-    from ..fixtures.registry import combinable, solo
+    from ..fixtures.registry import STATS_MIN_CANDIDATES, STATS_MIN_SESSIONS, combinable, solo, stats_only
 
-    groups = {"all": combinable(video=video), "solo": solo()}
+    large = sessions >= STATS_MIN_SESSIONS and candidates >= STATS_MIN_CANDIDATES
+    groups = {"all": combinable(video=video, stats=large), "solo": solo(), "stats": stats_only()}
     chosen = tuple(name for d in defects.split(",") if d.strip()
                    for name in groups.get(d.strip(), (d.strip(),)))
     unknown = [d for d in chosen if d not in DEFECTS]

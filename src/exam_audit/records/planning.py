@@ -59,7 +59,7 @@ def held_against_plan(data: ArchiveData, profile: Profile) -> Iterator[Finding]:
 
 @check("capacity", ("plan.over_capacity",), needs=("plan", "candidates"))
 def over_capacity(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
-    """plan.over_capacity: more distinct candidates registered than the plan"s capacity."""
+    """plan.over_capacity: more distinct candidates registered than the plan's capacity."""
     index = index_of(data)
     if reason := lacking(data, "plan", "capacity"):
         yield NotRun("plan.over_capacity", reason)

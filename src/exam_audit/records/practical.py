@@ -17,7 +17,7 @@ def oral_only(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]
     or an oral subject where the standard allows no oral mode (危化 processes: hands-on and simulation).
 
     "Every subject oral" needs no standard, so it is checked for every operation; the other two need
-    the operation"s practical standard and are skipped, with a note, when the profile lacks it."""
+    the operation's practical standard and are skipped, with a note, when the profile lacks it."""
     index = index_of(data)
     if reason := lacking(data, "results", "mode"):
         yield NotRun("practical.oral_only", reason)

@@ -173,7 +173,7 @@ def practical_without_theory(data: ArchiveData, profile: Profile) -> Iterator[Fi
 
 @check("attempts", ("score.attempts_exceeded",), needs=("candidates",), needs_any=("sessions", "plan"))
 def attempts(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
-    """score.attempts_exceeded: a registration"s attempt number above what the rules in force on the
+    """score.attempts_exceeded: a registration's attempt number above what the rules in force on the
     exam date allow for its exam type (before 2026-06-01: one make-up; from then on: theory unlimited,
     practical up to 5)."""
     index = index_of(data)

@@ -101,7 +101,7 @@ def _too_few(profile: Profile, session: Session, where: dict[str, Any], assigned
 @check("qualifications", ("staff.unqualified",), needs=("assignments", "staff"), needs_any=("sessions", "plan"))
 def qualifications(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
     """staff.unqualified: an assigned person missing from the staff register, without a qualification
-    number, or whose qualification expired before the session"s date."""
+    number, or whose qualification expired before the session's date."""
     index = index_of(data)
     if reason := lacking(data, "staff", "qualification_no"):
         yield NotRun("staff.unqualified", reason + ": qualification numbers not checked")

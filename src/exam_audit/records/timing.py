@@ -20,7 +20,7 @@ _SESSION_RANK = {"session_open": 0, "session_close": 1}
 
 @check("event times", ("time.event_outside_session",), needs=("events",), needs_any=("sessions", "plan"))
 def event_outside_session(data: ArchiveData, profile: Profile) -> Iterator[Finding]:
-    """A log event earlier than its session"s start or later than its end, beyond the tolerance."""
+    """A log event earlier than its session's start or later than its end, beyond the tolerance."""
     index = index_of(data)
     tolerance = timedelta(minutes=float(profile.threshold("time_tolerance_min")))
     for sid, events in index.session_events.items():

@@ -155,7 +155,7 @@ _far_future = date(9999, 12, 31)
 
 @check("subject shares", ("data.invalid_value",), needs=("results",), needs_any=("sessions", "plan"))
 def subject_shares(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
-    """A practical subject"s score above its share in the operation"s standard is an invalid value."""
+    """A practical subject's score above its share in the operation's standard is an invalid value."""
     table = data.table("results")
     if table is None or not table.has("session_id", "subject", "score"):
         return

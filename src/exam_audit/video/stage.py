@@ -12,17 +12,20 @@ import logging
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from ..archive import ArchiveData, Camera
 from ..errors import ExamAuditError
 from ..profile import Profile
 from ..results import FileAnalysis, MediaResult
 from .analysis import AnalyserFactory, analyse_recording
+from .analysis_cache import AnalysisCache, CacheKey, from_json, settings_key, to_json
 from .content.analysers import CONTENT_ANALYSERS
 from .content.duplicates import DuplicateSettings
 from .content.recycled import Fingerprinted, FingerprintHistory, find_recycled
-from .media.measure import ProbeCache, measure
+from .media.measure import Measured, ProbeCache, measure
 from .media.probe import MediaProbe
 from .media.tools import tool
 from .presence.analyser import PRESENCE
@@ -37,10 +40,37 @@ Job = tuple[Path, MediaProbe, Camera | None]
 Progress = Callable[[str], None]
 
 
+class FileWork(Protocol):
+    """Where the work on each file runs: this machine's cores (``LocalWork``) or a cluster (fleet.py)."""
+
+    def measure(self, paths: Sequence[Path], cache: ProbeCache | None, probing: bool) -> list[Measured]: ...
+
+    def analyse(self, jobs: dict[str, Job], profile: Profile, factories: Sequence[AnalyserFactory],
+                say: Progress) -> dict[str, FileAnalysis]: ...
+
+
+@dataclass(frozen=True)
+class LocalWork:
+    """Hashing and probing on threads (ffprobe is a subprocess), analysis in a process per file."""
+
+    workers: int = 2
+
+    def measure(self, paths: Sequence[Path], cache: ProbeCache | None, probing: bool) -> list[Measured]:
+        return measure(paths, workers=self.workers, cache=cache, probing=probing)
+
+    def analyse(self, jobs: dict[str, Job], profile: Profile, factories: Sequence[AnalyserFactory],
+                say: Progress) -> dict[str, FileAnalysis]:
+        return analyse_all(jobs, profile, factories, self.workers, say)
+
+
 def media_stage(data: ArchiveData, profile: Profile, *, workers: int = 2, probes: ProbeCache | None = None,
-                history: FingerprintHistory | None = None, archive_path: str = "",
-                progress: Progress | None = None) -> MediaResult:
-    """Measure the recordings of ``data``'s archive (``archive_path``: the folder as the store knows it)."""
+                history: FingerprintHistory | None = None, analyses: AnalysisCache | None = None,
+                archive_path: str = "", progress: Progress | None = None, work: FileWork | None = None
+                ) -> MediaResult:
+    """Measure the recordings of ``data``'s archive (``archive_path``: the folder as the store knows it),
+    on ``work`` (default: ``workers`` local cores). Files whose analysis ``analyses`` holds for the same bytes
+    and settings are not decoded again."""
+    work = work or LocalWork(workers)
     say = progress or (lambda _msg: None)
     archive = data.archive
     media = MediaResult()
@@ -51,7 +81,7 @@ def media_stage(data: ArchiveData, profile: Profile, *, workers: int = 2, probes
         media.unavailable = str(exc)
         probing = False
     say(f"hashing and probing {len(archive.recordings)} recording(s)")
-    measured = measure(archive.recordings, workers=workers, cache=probes if probing else None, probing=probing)
+    measured = work.measure(archive.recordings, probes if probing else None, probing)
     media.sha256 = {archive.rel(m.path): m.sha256 for m in measured if m.sha256}
     media.new_probes = {m.sha256: m.probe.to_dict() for m in measured if m.probe and m.sha256 and not m.cached}
     if not probing:
@@ -67,7 +97,16 @@ def media_stage(data: ArchiveData, profile: Profile, *, workers: int = 2, probes
         if m.probe.ok:
             jobs[rel] = (m.path, m.probe, archive.centre.cameras.get(recording.camera or ""))
     media.recordings = recordings
-    media.analysis = analyse_all(jobs, profile, AUDIT_ANALYSERS, workers, say)
+    keys = {rel: (media.sha256.get(rel, ""), settings_key(profile, camera, AUDIT_ANALYSERS))
+            for rel, (_path, _probe, camera) in jobs.items()}
+    known = _cached(analyses, [k for k in keys.values() if k[0]])
+    fresh = work.analyse({rel: job for rel, job in jobs.items() if keys[rel] not in known}, profile,
+                         AUDIT_ANALYSERS, say)
+    if len(fresh) < len(jobs):
+        say(f"{len(jobs) - len(fresh)} recording(s) unchanged since an earlier audit: their analysis is reused")
+    media.analysis = {rel: fresh[rel] if rel in fresh else known[keys[rel]] for rel in jobs}
+    media.new_analyses = {f"{keys[rel][0]}:{keys[rel][1]}": to_json(a) for rel, a in fresh.items()
+                          if keys[rel][0] and not a.sampling.get("error")}
     earlier = _earlier(history, archive_path, media.sha256)
     fingerprinted = [Fingerprinted(r, media.analysis[r.file], archive.root / r.file)
                      for r in recordings if r.file in media.analysis]
@@ -76,6 +115,16 @@ def media_stage(data: ArchiveData, profile: Profile, *, workers: int = 2, probes
     recycled = find_recycled(fingerprinted, earlier, DuplicateSettings.of(profile))
     media.copies, media.copies_not_run = recycled.copies, recycled.not_run
     return media
+
+
+def _cached(cache: AnalysisCache | None, keys: list[CacheKey]) -> dict[CacheKey, FileAnalysis]:
+    if cache is None or not keys:
+        return {}
+    try:
+        return {key: from_json(stored) for key, stored in cache.cached_analyses(keys).items()}
+    except Exception as exc:  # the cache only saves time: an audit never fails for it
+        log.warning("analyses of earlier audits not read: %s", exc)
+        return {}
 
 
 def _earlier(history: FingerprintHistory | None, archive_path: str, files: dict[str, str]) -> list[dict]:
@@ -100,7 +149,7 @@ def analyse_all(jobs: dict[str, Job], profile: Profile, factories: Sequence[Anal
         say(f"analysing {total} recording(s), {hours:.1f} h of video")
     if workers <= 1 or total <= 1:
         for done, (rel, (path, probe, camera)) in enumerate(jobs.items(), 1):
-            out[rel] = _analysed(rel, lambda p=path, r=probe, c=camera: analyse_recording(p, r, profile, c,
+            out[rel] = analysed(rel, lambda p=path, r=probe, c=camera: analyse_recording(p, r, profile, c,
                                                                                           factories))
             say(f"  [{done}/{total}] {rel}")
         return out
@@ -109,12 +158,12 @@ def analyse_all(jobs: dict[str, Job], profile: Profile, factories: Sequence[Anal
                    for rel, (path, probe, camera) in jobs.items()}
         for done, future in enumerate(as_completed(futures), 1):
             rel = futures[future]
-            out[rel] = _analysed(rel, future.result)
+            out[rel] = analysed(rel, future.result)
             say(f"  [{done}/{total}] {rel}")
     return {rel: out[rel] for rel in jobs}
 
 
-def _analysed(rel: str, run: Callable[[], FileAnalysis]) -> FileAnalysis:
+def analysed(rel: str, run: Callable[[], FileAnalysis]) -> FileAnalysis:
     try:
         return run()
     except Exception as exc:  # one bad file never stops the audit of the others: say why it was not analysed

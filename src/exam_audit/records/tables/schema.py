@@ -63,6 +63,8 @@ class TableSchema:
     columns: tuple[Column, ...]
     # columns that identify a row; the same key twice is data.duplicate_row
     key: tuple[str, ...] = ()
+    # an optional table's absence is no finding: the checks that need it are only listed as not run
+    optional: bool = False
 
     @property
     def file_stem(self) -> str:
@@ -124,7 +126,7 @@ TABLES: dict[str, TableSchema] = {t.name: t for t in (
     TableSchema("answers", "答题记录", (
         _c("session_id", "text", True), _c("id_number", "id_ref", True), _c("item", "text", True),
         _c("response", "text", True), _c("key", "text"), _c("seconds", "number"),
-    ), key=("session_id", "id_number", "item")),
+    ), key=("session_id", "id_number", "item"), optional=True),
     TableSchema("recordings", "录像清单", (
         _c("file", "text", True), _c("camera", "text", True), _c("start", "datetime"),
         _c("session_id", "text"),

@@ -39,27 +39,28 @@ class Measured:
 def measure(paths: Sequence[Path], *, workers: int = 2, cache: ProbeCache | None = None,
             probing: bool = True) -> list[Measured]:
     """Hash (and, when ``probing``, probe) every file in ``paths``; results in the same order."""
-
-    def one(path: Path) -> Measured:
-        try:
-            digest = sha256_file(path)
-        except OSError as exc:
-            failed = MediaProbe(str(path), ok=False, error=f"cannot be read ({exc.strerror})")
-            return Measured(path, "", failed if probing else None)
-        if not probing:
-            return Measured(path, digest, None)
-        known = _lookup(cache, digest)
-        if known is not None:
-            return Measured(path, digest, replace(known, path=str(path)), cached=True)
-        try:
-            return Measured(path, digest, probe(path))
-        except Exception as exc:  # a defect in exam-audit must not stop the audit of the other files
-            log.exception("probing %s failed", path)
-            return Measured(path, digest, MediaProbe(str(path), ok=False,
-                                                     error=f"exam-audit could not probe it ({type(exc).__name__})"))
-
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        return list(pool.map(one, paths))
+        return list(pool.map(lambda path: measure_one(path, cache, probing), paths))
+
+
+def measure_one(path: Path, cache: ProbeCache | None = None, probing: bool = True) -> Measured:
+    """Hash one file and, when ``probing``, probe it unless ``cache`` knows its sha256."""
+    try:
+        digest = sha256_file(path)
+    except OSError as exc:
+        failed = MediaProbe(str(path), ok=False, error=f"cannot be read ({exc.strerror})")
+        return Measured(path, "", failed if probing else None)
+    if not probing:
+        return Measured(path, digest, None)
+    known = _lookup(cache, digest)
+    if known is not None:
+        return Measured(path, digest, replace(known, path=str(path)), cached=True)
+    try:
+        return Measured(path, digest, probe(path))
+    except Exception as exc:  # a defect in exam-audit must not stop the audit of the other files
+        log.exception("probing %s failed", path)
+        return Measured(path, digest, MediaProbe(str(path), ok=False,
+                                                 error=f"exam-audit could not probe it ({type(exc).__name__})"))
 
 
 def _lookup(cache: ProbeCache | None, digest: str) -> MediaProbe | None:

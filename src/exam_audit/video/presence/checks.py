@@ -75,7 +75,7 @@ def _span_evidence(first: Moment, last_s: float, end_file: str) -> dict[str, obj
 
 @check("invigilator presence", (ABSENT,), needs_any=("sessions", "plan"), needs_recordings=True)
 def invigilator_absence(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
-    """invigilation.absent: nobody in a theory room"s invigilator zone for longer than allowed."""
+    """invigilation.absent: nobody in a theory room's invigilator zone for longer than allowed."""
     limit = timedelta(minutes=float(profile.threshold("absence_max_min")))
     for session, start, end, timeline in _filmed(data, profile, "theory"):
         moments = timeline.within(start, end)
@@ -144,7 +144,7 @@ def headcount(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]
 
 @check("practical station activity", (NO_ACTIVITY,), needs_any=("sessions", "plan"), needs_recordings=True)
 def practical_activity(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
-    """practical.no_activity: a practical room"s camera shows no hands-on movement for most of a sitting."""
+    """practical.no_activity: a practical room's camera shows no hands-on movement for most of a sitting."""
     min_share = float(profile.threshold("practical_activity_min_share"))
     moved = float(profile.threshold("activity_min_area"))
     for session, start, end, timeline in _filmed(data, profile, "practical"):

@@ -319,14 +319,17 @@ def _merged(spans: list[Span]) -> tuple[list[datetime], list[datetime]]:
 
 @check("log events on video", EVENT_RULES, needs=("events",), needs_any=("sessions", "plan"), needs_recordings=True)
 def unrecorded_events(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
-    """time.event_unrecorded: a log event inside its session"s window when no camera of the session"s room
-    has footage. Sessions with no recording at all are reported once, as video.missing, not per event."""
+    """time.event_unrecorded: log events inside their session's window when no camera of the session's room
+    has footage. The events of one stretch without footage (a coverage gap, a missing or unreadable file)
+    are one finding spanning that stretch, listing them: one missing hour is one problem, not one per event.
+    Sessions with no recording at all are reported once, as video.missing, not per event."""
     schedule = Schedule.of(data, profile)
     spans = schedule.spans
     sessions = {s.session_id: s for s in schedule.sessions}
     table = data.table("events")
     file = table.file if table else "events.csv"
     footage: dict[str, tuple[list[str], list[datetime], list[datetime]]] = {}  # per session, worked out once
+    stretches: dict[tuple[str, int], list] = {}  # (session, index of the footage before it) -> its events
     for r in data.records("events"):
         session = sessions.get(r["session_id"] or "")
         when = r["time"]
@@ -345,8 +348,29 @@ def unrecorded_events(data: ArchiveData, profile: Profile) -> Iterator[Finding |
         i = bisect_right(starts, when) - 1
         if i >= 0 and when <= ends[i]:
             continue
-        yield profile.finding(
-            "time.event_unrecorded", session_id=session.session_id, id_number=r["id_number"] or None,
-            table="events", file=file, row=r.line, start=when, end=when,
-            evidence={"event": r["event"], "time": clock(when), "room": session.room or "",
-                      "cameras": ", ".join(cameras)})
+        stretches.setdefault((session.session_id, i), []).append(r)
+    for (sid, i), events in stretches.items():
+        session = sessions[sid]
+        assert session.window is not None
+        cameras, starts, ends = footage[sid]
+        lo = max(ends[i], session.window[0]) if i >= 0 else session.window[0]
+        hi = min(starts[i + 1], session.window[1]) if i + 1 < len(starts) else session.window[1]
+        yield _unrecorded(profile, session.room or "", cameras, file, sid, lo, hi, events)
+
+
+def _unrecorded(profile: Profile, room: str, cameras: list[str], file: str, session_id: str, lo: datetime,
+                hi: datetime, events: list) -> Finding:
+    events = sorted(events, key=lambda r: (r["time"], r.line))
+    first = events[0]
+    people = {r["id_number"] for r in events if r["id_number"]}
+    listed = [{"time": clock(r["time"]), "event": r["event"], "id_number": r["id_number"] or None, "row": r.line}
+              for r in events]
+    lines = ", ".join(str(r.line) for r in events)
+    return profile.finding(
+        "time.event_unrecorded", session_id=session_id, id_number=people.pop() if len(people) == 1 else None,
+        table="events", file=file, row=first.line, start=lo, end=hi,
+        evidence={"event": first["event"], "time": clock(first["time"]), "room": room, "cameras": ", ".join(cameras),
+                  "gap_start": clock(lo), "gap_end": clock(hi), **_durations((hi - lo).total_seconds()),
+                  "count": len(events), "folded": len(events) - 1, "events": listed, "lines": lines,
+                  "events_desc": ", ".join(f"{r['event']} {clock(r['time'])[11:]}" for r in events),
+                  "rows": [{"table": "events", "row": r.line} for r in events]})

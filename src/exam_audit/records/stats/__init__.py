@@ -1,0 +1,3 @@
+"""Statistical indications of collusion (checklist item C5): answer copying and pass-rate outliers.
+
+Evidence for inspection, never proof on its own (DOMAIN.md §4)."""
