@@ -108,6 +108,20 @@ class MediaResult:
         return list(self.recordings or ())
 
 
+@dataclass(frozen=True)
+class AuditTally:
+    """One stored audit in numbers, for the roll-up across centres (report/rollup.py)."""
+
+    audit_id: int
+    archive_path: str
+    centre_id: str | None
+    centre_name: str | None
+    started_at: str | None
+    error: str | None
+    findings: dict[tuple[str, str], int]  # (checklist item, severity) -> count
+    rules_not_run: int
+
+
 @dataclass
 class ArchiveAudit:
     """The outcome of auditing one archive."""

@@ -18,7 +18,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, rela
 from .credentials import redact
 from .errors import ExamAuditError
 from .findings import CheckStatus, Finding
-from .results import ArchiveAudit, ArchiveFile, PreviousFile
+from .results import ArchiveAudit, ArchiveFile, AuditTally, PreviousFile
 from .store_schema import ensure_schema
 from .video.media.probe import PROBE_VERSION
 
@@ -298,6 +298,34 @@ class Store:
                 select(FindingRow.audit_id, func.count()).group_by(FindingRow.audit_id)).all())
             rows = session.scalars(select(AuditRow).order_by(AuditRow.id.desc())).all()
             return [(r.id, r.archive_path, r.centre_id, r.started_at, counts.get(r.id, 0)) for r in rows]
+
+
+    def tallies(self, since: str | None = None) -> list[AuditTally]:
+        """Every audit (started on or after ``since``, an ISO date) with its findings counted by item and
+        severity and its rules not run, oldest first."""
+        from sqlalchemy import func
+
+        with Session(self.engine) as session:
+            query = select(AuditRow).order_by(AuditRow.id)
+            if since:
+                query = query.where(AuditRow.started_at >= since)
+            audits = session.scalars(query).all()
+            ids = [a.id for a in audits]
+            counts: dict[int, dict[tuple[str, str], int]] = {i: {} for i in ids}
+            not_run: dict[int, int] = {}
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                for audit_id, item, severity, n in session.execute(
+                        select(FindingRow.audit_id, FindingRow.item, FindingRow.severity, func.count())
+                        .where(FindingRow.audit_id.in_(chunk))
+                        .group_by(FindingRow.audit_id, FindingRow.item, FindingRow.severity)):
+                    counts[audit_id][(item, severity)] = n
+                not_run.update(session.execute(
+                    select(CheckRow.audit_id, func.count(func.distinct(CheckRow.rule)))
+                    .where(CheckRow.audit_id.in_(chunk), CheckRow.status == "not_run")
+                    .group_by(CheckRow.audit_id)).all())
+            return [AuditTally(a.id, a.archive_path, a.centre_id, a.centre_name, a.started_at, a.error, counts[a.id],
+                               not_run.get(a.id, 0)) for a in audits]
 
 
 def _finding_row(f: Finding) -> FindingRow:

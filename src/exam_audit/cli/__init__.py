@@ -28,6 +28,7 @@ def main(verbose: bool) -> None:
 
 
 for command in (audit_commands.audit, audit_commands.rules, audit_commands.audits, audit_commands.report,
-                audit_commands.evidence, audit_commands.verify, media_commands.probe, media_commands.scan,
+                audit_commands.evidence, audit_commands.verify,
+                audit_commands.summary, media_commands.probe, media_commands.scan,
                 media_commands.presence, media_commands.models, fixture_commands.fixtures):
     main.add_command(command)

@@ -243,3 +243,41 @@ def verify(package: Path, archive: Path | None) -> None:
                f"package made {result.manifest.get('created_at')}: " + ("VERIFIED" if result.ok else "CHANGED"))
     if not result.ok:
         sys.exit(1)
+
+
+@click.command()
+@click.option("--since", default=None, metavar="YYYY-MM-DD", help="Only audits started on or after this date.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("summary-out"),
+              show_default=True, help="Folder for summary.xlsx / summary.csv / summary.html.")
+@click.option("--format", "formats", default="xlsx,csv,html", show_default=True,
+              help="Comma-separated: xlsx, csv, html.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the tables.")
+@DB_OPTION
+def summary(since: str | None, out_dir: Path, formats: str, lang: str, db: str | None) -> None:
+    """Roll up the store across centres: per centre, its latest audit's findings by checklist item and
+    severity and the rules not run, worst centres first (the campaign's statistics table)."""
+    from datetime import date
+
+    from ..report.rollup import FORMATS as ROLLUP_FORMATS
+    from ..report.rollup import centre_rows, write_rollup
+
+    chosen = [f.strip() for f in formats.split(",") if f.strip()]
+    unknown = [f for f in chosen if f not in ROLLUP_FORMATS]
+    if unknown:
+        raise click.BadParameter(f"unknown format {', '.join(unknown)}; choose from {', '.join(ROLLUP_FORMATS)}")
+    if since:
+        try:
+            date.fromisoformat(since)
+        except ValueError:
+            raise click.BadParameter(f"{since!r} is not a date YYYY-MM-DD", param_hint="--since") from None
+    rows = centre_rows(open_store(db).tallies(since))
+    try:
+        written = write_rollup(rows, out_dir, chosen, lang)
+    except OSError as exc:
+        raise Problem(f"cannot write the summary to {out_dir}: {exc.strerror}") from None
+    for r in rows:
+        worst = ", ".join(f"{r.count(severity=s)} {s}" for s in SEVERITIES if r.count(severity=s))
+        click.echo(f"{r.centre:<16} {r.name[:24]:<24} audit #{r.latest.audit_id:<5} {r.count():>5} finding(s)"
+                   + (f"  ({worst})" if worst else "") + (f"  error: {r.latest.error}" if r.latest.error else ""))
+    click.echo(f"{len(rows)} centre(s). Tables: " + ", ".join(str(p) for p in written))
