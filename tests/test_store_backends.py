@@ -180,3 +180,22 @@ def test_sqlite_store_holds_what_it_is_given(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "s.db") as db:
         assert db.execute("select command from audits").fetchone()[0] == "exam-audit audit /a --db postgresql://u:***@h/d"
     assert json.dumps(store.audits())
+
+
+def test_fingerprints_are_proposed_by_their_activity_patterns_not_all_loaded(store_url: str) -> None:
+    from exam_audit.video.content.duplicates import index_masks
+
+    store = Store(store_url)
+    walking = {"grid": [6, 8], "samples": [[t * 4.0, 1 << (t % 7)] for t in range(60)]}
+    seated = {"grid": [6, 8], "samples": [[t * 4.0, 3 << 40] for t in range(0, 60, 2)]}
+    files = [ArchiveFile("recordings/a.mp4", 1, "recording", "a" * 64),
+             ArchiveFile("recordings/b.mp4", 1, "recording", "b" * 64)]
+    store.save(ArchiveAudit(path="/old", files=files, fingerprint_bin_s=4.0,
+                            fingerprints={"recordings/a.mp4": walking, "recordings/b.mp4": seated}))
+    masks = index_masks(walking, 4.0)
+    assert masks and not masks & index_masks(seated, 4.0)
+    found = store.earlier_fingerprints("/new", {}, masks, 4.0)
+    assert [f["file"] for f in found] == ["recordings/a.mp4"]  # the seated room shares no pattern: not loaded
+    assert store.earlier_fingerprints("/new", {}, {1 << 47}, 4.0) == []
+    assert len(store.earlier_fingerprints("/new", {}, masks, 2.0)) == 2  # indexed in other bins: compared
+    assert len(store.earlier_fingerprints("/new", {})) == 2

@@ -196,6 +196,7 @@ def audit_archive(path: str | Path, options: AuditOptions, profile: Profile | No
         result.new_probes, result.new_analyses = data.media.new_probes, data.media.new_analyses
         result.fingerprints = {file: a.fingerprint for file, a in data.media.analysis.items()
                                if a.fingerprint and a.fingerprint.get("samples")}
+        result.fingerprint_bin_s = float(profile.threshold("duplicate_bin_s"))
     statuses, findings = run_checks(data, profile)
     result.checks = statuses
     result.summary = summary_of(data, profile, statuses)

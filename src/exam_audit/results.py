@@ -145,6 +145,7 @@ class ArchiveAudit:
     timeline: dict[str, Any] = field(default_factory=dict)
     # activity fingerprints of the recordings (file -> fingerprint), saved by the store for later audits
     fingerprints: dict[str, dict[str, Any]] = field(default_factory=dict)
+    fingerprint_bin_s: float | None = None  # the bins their index is cut in (video/content/duplicates.py)
     # probes (sha256 -> probe) and analyses ("sha256:settings" -> analysis) measured by this audit, saved by
     # the store as caches
     new_probes: dict[str, dict[str, Any]] = field(default_factory=dict)

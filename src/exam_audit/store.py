@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, create_engine, select
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, Text, create_engine, or_, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
@@ -20,6 +20,7 @@ from .errors import ExamAuditError
 from .findings import CheckStatus, Finding
 from .results import ArchiveAudit, ArchiveFile, AuditTally, PreviousFile
 from .store_schema import ensure_schema
+from .video.content.duplicates import index_masks
 from .video.media.probe import PROBE_VERSION
 
 DEFAULT_DB_FILE = "exam-audit.db"
@@ -131,6 +132,20 @@ class FingerprintRow(Base):
     # JSON {"grid": [rows, cols], "samples": [[media seconds, active-cell mask], ...]}; a bare list of
     # samples is a fingerprint kept before the grid was written down (6x8)
     samples: Mapped[str] = mapped_column(Text)
+    # the bins its activity patterns were indexed in (FingerprintMaskRow); None: not indexed, always compared
+    index_bin_s: Mapped[float | None] = mapped_column(Float)
+
+
+class FingerprintMaskRow(Base):
+    """An activity pattern of a stored fingerprint: a new recording is compared only with the fingerprints
+    that share one of its patterns (video/content/duplicates.py ``index_masks``), not with every one."""
+
+    __tablename__ = "fingerprint_masks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fingerprint_id: Mapped[int] = mapped_column(ForeignKey("fingerprints.id"), index=True)
+    mask: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (Index("ix_fingerprint_masks_mask", "mask"),)
 
 
 def _stored_fingerprint(fingerprint: dict[str, Any]) -> dict[str, Any]:
@@ -253,18 +268,37 @@ class Store:
         if not wanted:
             return
         known = set(session.scalars(select(FingerprintRow.sha256).where(FingerprintRow.sha256.in_(wanted))))
+        bin_s = audit.fingerprint_bin_s
         for sha, path in wanted.items():
-            if sha not in known:
-                session.add(FingerprintRow(sha256=sha, audit_id=row.id, archive_path=audit.path, file=path,
-                                           samples=json.dumps(_stored_fingerprint(audit.fingerprints[path]))))
+            if sha in known:
+                continue
+            fingerprint = audit.fingerprints[path]
+            masks = index_masks(fingerprint, bin_s) if bin_s else set()
+            indexable = bin_s is not None and all(m < 2**63 for m in masks)  # a BIGINT holds 63 bits
+            stored = FingerprintRow(sha256=sha, audit_id=row.id, archive_path=audit.path, file=path,
+                                    samples=json.dumps(_stored_fingerprint(fingerprint)),
+                                    index_bin_s=bin_s if indexable else None)
+            session.add(stored)
+            if indexable:
+                session.flush()
+                session.add_all(FingerprintMaskRow(fingerprint_id=stored.id, mask=m) for m in sorted(masks))
 
-    def earlier_fingerprints(self, archive_path: str, files: dict[str, str]) -> list[dict[str, object]]:
+    def earlier_fingerprints(self, archive_path: str, files: dict[str, str], masks: set[int] | None = None,
+                             bin_s: float | None = None) -> list[dict[str, object]]:
         """Stored fingerprints to compare an archive's recordings (``files``: path -> sha256) with: all but
         those of the same bytes (the same file seen again) and those of the same path in an earlier audit
-        of the same archive (a changed file is data.file_changed, not a copy of itself)."""
+        of the same archive (a changed file is data.file_changed, not a copy of itself). With ``masks``,
+        only those that share one of these activity patterns, looked up in the index (fingerprints
+        indexed in other bins, or not at all, are always returned)."""
         shas, key = set(files.values()), archive_key(archive_path)
         with Session(self.engine) as session:
-            rows = session.scalars(select(FingerprintRow).order_by(FingerprintRow.id)).all()
+            query = select(FingerprintRow).order_by(FingerprintRow.id)
+            if masks is not None and bin_s is not None:
+                sharing = select(FingerprintMaskRow.fingerprint_id).where(
+                    FingerprintMaskRow.mask.in_(sorted(m for m in masks if m < 2**63)))
+                query = query.where(or_(FingerprintRow.id.in_(sharing), FingerprintRow.index_bin_s.is_(None),
+                                        FingerprintRow.index_bin_s != bin_s))
+            rows = session.scalars(query).all()
             return [{"sha256": r.sha256, "audit_id": r.audit_id, "archive": r.archive_path, "file": r.file,
                      **_loaded_fingerprint(json.loads(r.samples))} for r in rows
                     if r.sha256 not in shas and not (r.file in files and archive_key(r.archive_path) == key)]

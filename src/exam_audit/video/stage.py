@@ -23,7 +23,7 @@ from ..results import FileAnalysis, MediaResult
 from .analysis import AnalyserFactory, analyse_recording
 from .analysis_cache import AnalysisCache, CacheKey, from_json, settings_key, to_json
 from .content.analysers import CONTENT_ANALYSERS
-from .content.duplicates import DuplicateSettings
+from .content.duplicates import DuplicateSettings, index_masks
 from .content.recycled import Fingerprinted, FingerprintHistory, find_recycled
 from .media.measure import Measured, ProbeCache, measure
 from .media.probe import MediaProbe
@@ -107,12 +107,15 @@ def media_stage(data: ArchiveData, profile: Profile, *, workers: int = 2, probes
     media.analysis = {rel: fresh[rel] if rel in fresh else known[keys[rel]] for rel in jobs}
     media.new_analyses = {f"{keys[rel][0]}:{keys[rel][1]}": to_json(a) for rel, a in fresh.items()
                           if keys[rel][0] and not a.sampling.get("error")}
-    earlier = _earlier(history, archive_path, media.sha256)
     fingerprinted = [Fingerprinted(r, media.analysis[r.file], archive.root / r.file)
                      for r in recordings if r.file in media.analysis]
+    settings = DuplicateSettings.of(profile)
+    masks = set().union(*(index_masks(f.analysis.fingerprint, settings.bin_s)
+                          for f in fingerprinted if f.analysis.fingerprint))
+    earlier = _earlier(history, archive_path, media.sha256, masks, settings.bin_s) if masks else []
     if any(f.analysis.fingerprint for f in fingerprinted):
         say("comparing activity fingerprints for recycled footage")
-    recycled = find_recycled(fingerprinted, earlier, DuplicateSettings.of(profile))
+    recycled = find_recycled(fingerprinted, earlier, settings)
     media.copies, media.copies_not_run = recycled.copies, recycled.not_run
     return media
 
@@ -127,11 +130,12 @@ def _cached(cache: AnalysisCache | None, keys: list[CacheKey]) -> dict[CacheKey,
         return {}
 
 
-def _earlier(history: FingerprintHistory | None, archive_path: str, files: dict[str, str]) -> list[dict]:
+def _earlier(history: FingerprintHistory | None, archive_path: str, files: dict[str, str], masks: set[int],
+             bin_s: float) -> list[dict]:
     if history is None:
         return []
     try:
-        return history.earlier_fingerprints(archive_path, files)
+        return history.earlier_fingerprints(archive_path, files, masks, bin_s)
     except Exception as exc:  # the history only widens the search: an audit never fails for it
         log.warning("fingerprints of earlier audits not read: %s", exc)
         return []

@@ -110,6 +110,13 @@ def bins(samples: Sequence[Sequence[float]], bin_s: float) -> dict[int, int]:
     return {i: m & ~busy for i, m in out.items() if m & ~busy}
 
 
+def index_masks(fp: Fingerprint | dict[str, Any], bin_s: float) -> set[int]:
+    """The activity patterns by which ``fp`` can be matched: a stored fingerprint can only match a new one
+    with which it shares at least one (``match`` votes only for bins with the same pattern), so the store
+    indexes them and proposes only the fingerprints that share one."""
+    return set(bins(Fingerprint.of(fp).samples, bin_s).values())
+
+
 def _overlap(a: int, b: int) -> float:
     union = (a | b).bit_count()
     return (a & b).bit_count() / union if union else 0.0

@@ -24,8 +24,10 @@ from .duplicates import DuplicateSettings, Fingerprint, match
 class FingerprintHistory(Protocol):
     """Fingerprints that earlier audits kept (the audit store); this module only reads it."""
 
-    def earlier_fingerprints(self, archive_path: str, files: dict[str, str]) -> list[dict[str, Any]]:
-        """Stored fingerprints to compare an archive's recordings (``files``: path -> sha256) with."""
+    def earlier_fingerprints(self, archive_path: str, files: dict[str, str], masks: set[int] | None = None,
+                             bin_s: float | None = None) -> list[dict[str, Any]]:
+        """Stored fingerprints to compare an archive's recordings (``files``: path -> sha256) with; with
+        ``masks``, only those sharing one of these activity patterns (binned at ``bin_s``)."""
 
 
 @dataclass(frozen=True)
