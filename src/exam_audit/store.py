@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, Text, create_engine, or_, select
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 from .credentials import redact
@@ -184,10 +184,10 @@ class Store:
             self.engine: Engine = create_engine(url)
             if create:
                 ensure_schema(self.engine, Base.metadata)
-        except ModuleNotFoundError as exc:
-            extra = "postgres" if "psycopg" in str(exc) else None
+        except (ModuleNotFoundError, NoSuchModuleError) as exc:
+            postgres = make_url(url).drivername.startswith("postgresql")
             raise ExamAuditError(f"database {self.location}: its driver is not installed ({exc})",
-                                 f"pip install 'exam-audit[{extra}]'" if extra
+                                 "pip install 'exam-audit[postgres]'" if postgres
                                  else "install the SQLAlchemy driver the URL names") from None
         except (ArgumentError, OperationalError, SQLAlchemyError, OSError) as exc:
             raise ExamAuditError(f"database {self.location}: cannot be opened ({exc.__class__.__name__}: "
