@@ -34,7 +34,7 @@ def video_hours(archive: Path) -> float:
     out = subprocess.run([sys.executable, "-m", "exam_audit.cli", "probe", "--json",
                           *map(str, sorted((archive / "recordings").rglob("*.mp4")))],
                          capture_output=True, text=True, check=True).stdout
-    return sum(r.get("duration_s") or 0 for r in json.loads(out)) / 3600
+    return sum(r["probe"].get("duration_s") or 0 for r in json.loads(out)) / 3600
 
 
 def main() -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .findings import Check
 from .records import concurrency, planning, practical, roster, scores, staffing, timing, validation
-from .records.stats import pass_rates, similarity
+from .records.stats import copying, pass_rates
 from .video.content import checks as content
 from .video.presence import checks as presence
 from .video.timeline import checks as timeline
@@ -46,7 +46,7 @@ CHECKS: list[Check] = [fn.check for fn in (
     staffing.qualifications,
     staffing.double_booked,
     staffing.trainer_conflict,
-    similarity.answer_similarity,  # statistical indications of collusion: evidence for inspection, never proof
+    copying.answer_similarity,  # statistical indications of collusion: evidence for inspection, never proof
     pass_rates.pass_rate_outlier,
     timeline.recording_files,
     timeline.session_coverage,

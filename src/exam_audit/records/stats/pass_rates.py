@@ -19,13 +19,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from statistics import median
 
-from scipy.stats import mannwhitneyu
-
 from ...archive import ArchiveData
 from ...findings import Finding, NotRun, check
 from ...profile import Profile
 from ..crossref import index_of, operation_label
-from .tails import beta_binomial_sum_sf
+from .betabinomial import beta_binomial_sum_sf
 
 RULE = "stats.pass_rate_outlier"
 Group = tuple[str, str]  # (exam_type, operation)
@@ -171,6 +169,8 @@ def _coached(data: ArchiveData, profile: Profile, by_session: dict[str, list[Out
         if len(others) < min_baseline or passes < min_rate * len(own):
             continue
         usual, typical = median(others), median(timed[sid])
+        from scipy.stats import mannwhitneyu  # here: loading scipy costs about a second, needed only now
+
         p_duration = float(mannwhitneyu(timed[sid], others, alternative="less").pvalue)
         if typical > max_ratio * usual or p_duration * len(eligible) > alpha:
             continue

@@ -22,13 +22,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...archive import ArchiveData
-from ...findings import Finding, NotRun, check
+from ...findings import Finding, NotRun
 from ...profile import Profile
 from ..crossref import RecordIndex, index_of, when
+from . import ANSWER_SIMILARITY as RULE
 from .irt import ItemModel, Sheet, fit, keys_of
 from .tails import poisson_binomial_sf
 
-RULE = "stats.answer_similarity"
 METHOD = "generalized binomial test (van der Linden & Sotaridona 2006)"
 METHOD_ZH = "广义二项检验（van der Linden & Sotaridona 2006）"
 PAIR_BLOCK = 4096  # ordered pairs computed at once: bounds memory on a session of hundreds
@@ -67,7 +67,6 @@ class PairResult:
     tests: int
 
 
-@check("answer copying", (RULE,), needs=("answers",))
 def answer_similarity(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
     alpha = float(profile.threshold("similarity_alpha"))
     min_wrong = int(profile.threshold("similarity_min_identical_wrong"))

@@ -133,7 +133,12 @@ def match(a_fp: Fingerprint | dict[str, Any], b_fp: Fingerprint | dict[str, Any]
     fa, fb = Fingerprint.of(a_fp), Fingerprint.of(b_fp)
     if fa.grid != fb.grid:
         return None
-    a, b = bins(fa.samples, settings.bin_s), bins(fb.samples, settings.bin_s)
+    return match_bins(bins(fa.samples, settings.bin_s), bins(fb.samples, settings.bin_s), settings)
+
+
+def match_bins(a: dict[int, int], b: dict[int, int], settings: DuplicateSettings) -> Match | None:
+    """``match`` on fingerprints already gathered into bins (``bins``), for callers that compare one
+    fingerprint with many and bin each once."""
     if len(a) < settings.min_bins or len(b) < settings.min_bins:
         return None
     by_mask: dict[int, list[int]] = defaultdict(list)

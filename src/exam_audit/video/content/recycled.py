@@ -18,7 +18,7 @@ from ...results import FileAnalysis, RecycledCopy
 from ..media.probe import probe
 from ..timeline.placement import Recording
 from .copies import Footage, confirm
-from .duplicates import DuplicateSettings, Fingerprint, match
+from .duplicates import DuplicateSettings, Fingerprint, Match, bins, match, match_bins
 
 
 class FingerprintHistory(Protocol):
@@ -54,11 +54,14 @@ def find_recycled(files: Iterable[Fingerprinted], earlier: Sequence[dict[str, An
     oldest = datetime.min.replace(tzinfo=timezone.utc)
     current.sort(key=lambda f: (f.recording.start or oldest, f.recording.file))
     tolerance = 2 * settings.bin_s
+    # each fingerprint binned once; a pair that shares no binned pattern cannot match (match votes only
+    # for equal patterns), so it is not compared at all
+    binned = [_Binned.of(f.analysis.fingerprint or {}, settings) for f in current]
     for j, later in enumerate(current):
         later_fp = later.analysis.fingerprint or {}
         later_footage = Footage(later.path, later.recording.probe, Fingerprint.of(later_fp))
-        for other in current[:j]:
-            found = match(other.analysis.fingerprint or {}, later_fp, settings)
+        for i, other in enumerate(current[:j]):
+            found = binned[i].match(binned[j], settings)
             if not found:
                 continue
             check = confirm(Footage(other.path, other.recording.probe,
@@ -70,7 +73,7 @@ def find_recycled(files: Iterable[Fingerprinted], earlier: Sequence[dict[str, An
                     "other_end_s": found.a_end_s, "other_wall_start": other.recording.wall(found.a_start_s),
                     "other_where": "", "other_where_zh": "", "matched_s": found.matched_s}))
         for old in earlier:
-            found = match(old, later_fp, settings)
+            found = match(old, later_fp, settings) if _Binned.of(old, settings).shares(binned[j]) else None
             if not found:
                 continue
             footage = _earlier_footage(old)
@@ -89,6 +92,25 @@ def find_recycled(files: Iterable[Fingerprinted], earlier: Sequence[dict[str, An
                     "other_where_zh": f"，第 {old['audit_id']} 号审计（{old['archive']}）",
                     "matched_s": found.matched_s}))
     return out
+
+
+@dataclass(frozen=True)
+class _Binned:
+    grid: tuple[int, int]
+    bins: dict[int, int]
+    patterns: frozenset[int]
+
+    @classmethod
+    def of(cls, fingerprint: dict[str, Any], settings: DuplicateSettings) -> _Binned:
+        fp = Fingerprint.of(fingerprint)
+        binned = bins(fp.samples, settings.bin_s)
+        return cls(fp.grid, binned, frozenset(binned.values()))
+
+    def shares(self, other: _Binned) -> bool:
+        return self.grid == other.grid and not self.patterns.isdisjoint(other.patterns)
+
+    def match(self, later: _Binned, settings: DuplicateSettings) -> Match | None:
+        return match_bins(self.bins, later.bins, settings) if self.shares(later) else None
 
 
 def _same_moment(earlier: Recording, later: Recording, offset_s: float, tolerance_s: float) -> bool:
