@@ -194,6 +194,7 @@ def audit_archive(path: str | Path, options: AuditOptions, profile: Profile | No
         digests = data.media.sha256
         result.files = [replace(f, sha256=digests.get(f.path, f.sha256)) for f in result.files]
         result.new_probes, result.new_analyses = data.media.new_probes, data.media.new_analyses
+        result.new_recycled = data.media.new_recycled
         result.fingerprints = {file: a.fingerprint for file, a in data.media.analysis.items()
                                if a.fingerprint and a.fingerprint.get("samples")}
         result.fingerprint_bin_s = float(profile.threshold("duplicate_bin_s"))

@@ -102,6 +102,7 @@ class MediaResult:
     # saves); analyses by "sha256:settings key" (video/analysis_cache.py)
     new_probes: dict[str, dict[str, Any]] = field(default_factory=dict)
     new_analyses: dict[str, dict[str, Any]] = field(default_factory=dict)
+    new_recycled: dict[str, dict[str, Any]] = field(default_factory=dict)  # recycled_key -> copies found
 
     @property
     def placed(self) -> list[Recording]:
@@ -150,6 +151,7 @@ class ArchiveAudit:
     # the store as caches
     new_probes: dict[str, dict[str, Any]] = field(default_factory=dict)
     new_analyses: dict[str, dict[str, Any]] = field(default_factory=dict)
+    new_recycled: dict[str, dict[str, Any]] = field(default_factory=dict)  # recycled_key -> copies found
 
     @property
     def name(self) -> str:

@@ -118,6 +118,15 @@ class AnalysisRow(Base):
     analysis: Mapped[str] = mapped_column(Text)  # JSON
 
 
+class RecycledRow(Base):
+    """The copies found among an archive's recordings (video/content/recycled.py), by what they depend on
+    (``recycled_key``): re-auditing unchanged recordings against unchanged history compares nothing again."""
+
+    __tablename__ = "recycled_cache"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    result: Mapped[str] = mapped_column(Text)  # JSON
+
+
 class FingerprintRow(Base):
     """A recording's activity fingerprint (video.duplicate_footage), kept so that later audits of any
     archive can find the same footage again. One row per file content (sha256), from the first audit
@@ -233,6 +242,8 @@ class Store:
                 digest, settings = key.split(":", 1)
                 session.merge(AnalysisRow(sha256=digest, settings=settings,
                                           analysis=json.dumps(analysis, ensure_ascii=False)))
+            for key, found in audit.new_recycled.items():
+                session.merge(RecycledRow(key=key, result=json.dumps(found, ensure_ascii=False)))
             for digest, probe in audit.new_probes.items():
                 session.merge(ProbeRow(sha256=digest, version=PROBE_VERSION,
                                        probe=json.dumps(probe, ensure_ascii=False)))
@@ -261,6 +272,11 @@ class Store:
                 found.update(((r.sha256, r.settings), json.loads(r.analysis)) for r in rows
                              if (r.sha256, r.settings) in wanted)
         return found
+
+    def cached_recycled(self, key: str) -> dict[str, Any] | None:
+        with Session(self.engine) as session:
+            row = session.get(RecycledRow, key)
+            return json.loads(row.result) if row else None
 
     def _add_fingerprints(self, session: Session, audit: ArchiveAudit, row: AuditRow) -> None:
         shas = {f.path: f.sha256 for f in audit.files if f.sha256}

@@ -24,7 +24,15 @@ from .analysis import AnalyserFactory, analyse_recording
 from .analysis_cache import AnalysisCache, CacheKey, from_json, settings_key, to_json
 from .content.analysers import CONTENT_ANALYSERS
 from .content.duplicates import DuplicateSettings, index_masks
-from .content.recycled import Fingerprinted, FingerprintHistory, find_recycled
+from .content.recycled import (
+    Fingerprinted,
+    FingerprintHistory,
+    RecycledFootage,
+    find_recycled,
+    recycled_from_json,
+    recycled_key,
+    recycled_to_json,
+)
 from .media.measure import Measured, ProbeCache, measure
 from .media.probe import MediaProbe
 from .media.tools import tool
@@ -115,7 +123,11 @@ def media_stage(data: ArchiveData, profile: Profile, *, workers: int = 2, probes
     earlier = _earlier(history, archive_path, media.sha256, masks, settings.bin_s) if masks else []
     if any(f.analysis.fingerprint for f in fingerprinted):
         say("comparing activity fingerprints for recycled footage")
-    recycled = find_recycled(fingerprinted, earlier, settings)
+    key = recycled_key(fingerprinted, earlier, settings)
+    recycled = _cached_recycled(history, key, recordings)
+    if recycled is None:
+        recycled = find_recycled(fingerprinted, earlier, settings)
+        media.new_recycled = {key: recycled_to_json(recycled)}
     media.copies, media.copies_not_run = recycled.copies, recycled.not_run
     return media
 
@@ -128,6 +140,18 @@ def _cached(cache: AnalysisCache | None, keys: list[CacheKey]) -> dict[CacheKey,
     except Exception as exc:  # the cache only saves time: an audit never fails for it
         log.warning("analyses of earlier audits not read: %s", exc)
         return {}
+
+
+def _cached_recycled(history: FingerprintHistory | None, key: str, recordings: list[Recording]
+                     ) -> RecycledFootage | None:
+    if history is None:
+        return None
+    try:
+        stored = history.cached_recycled(key)
+        return recycled_from_json(stored, recordings) if stored else None
+    except Exception as exc:  # the cache only saves time: an audit never fails for it
+        log.warning("copies found by earlier audits not read: %s", exc)
+        return None
 
 
 def _earlier(history: FingerprintHistory | None, archive_path: str, files: dict[str, str], masks: set[int],

@@ -8,6 +8,9 @@ check only reads the confirmed copies. ``exam-audit scan`` uses the same functio
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -22,7 +25,11 @@ from .duplicates import DuplicateSettings, Fingerprint, Match, bins, match, matc
 
 
 class FingerprintHistory(Protocol):
-    """Fingerprints that earlier audits kept (the audit store); this module only reads it."""
+    """Fingerprints that earlier audits kept, and the copies found before (the audit store); this module
+    only reads it."""
+
+    def cached_recycled(self, key: str) -> dict[str, Any] | None:
+        """The outcome of ``find_recycled`` stored under ``recycled_key``, if any."""
 
     def earlier_fingerprints(self, archive_path: str, files: dict[str, str], masks: set[int] | None = None,
                              bin_s: float | None = None) -> list[dict[str, Any]]:
@@ -111,6 +118,43 @@ class _Binned:
 
     def match(self, later: _Binned, settings: DuplicateSettings) -> Match | None:
         return match_bins(self.bins, later.bins, settings) if self.shares(later) else None
+
+
+RECYCLED_VERSION = 1  # raise when proposing or confirming copies changes
+
+
+def recycled_key(files: Sequence[Fingerprinted], earlier: Sequence[dict[str, Any]],
+                 settings: DuplicateSettings) -> str:
+    """What the outcome of ``find_recycled`` depends on: the recordings (path, bytes), the earlier
+    fingerprints they were compared with, and the settings. The same key, the same copies."""
+    described = {"version": RECYCLED_VERSION, "settings": dataclasses.asdict(settings),
+                 "files": sorted([f.recording.file, f.recording.sha256] for f in files if f.analysis.fingerprint),
+                 "earlier": sorted([str(old.get("sha256")), str(old.get("archive")), str(old.get("file"))]
+                                   for old in earlier)}
+    return hashlib.sha256(json.dumps(described, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def recycled_to_json(found: RecycledFootage) -> dict[str, Any]:
+    def plain(value: Any) -> Any:
+        return value.isoformat() if isinstance(value, datetime) else value
+
+    return {"copies": [{"later": c.later.file, "match": dataclasses.asdict(c.match),
+                        "evidence": {k: plain(v) for k, v in c.evidence.items()}} for c in found.copies],
+            "not_run": list(found.not_run)}
+
+
+def recycled_from_json(stored: dict[str, Any], recordings: Sequence[Recording]) -> RecycledFootage | None:
+    """The stored outcome for these recordings, or None when one of its files is not among them."""
+    by_file = {r.file: r for r in recordings}
+    if any(c["later"] not in by_file for c in stored["copies"]):
+        return None
+    copies = [RecycledCopy(by_file[c["later"]], _match(c["match"]),
+                           c["evidence"]) for c in stored["copies"]]
+    return RecycledFootage(copies, list(stored["not_run"]))
+
+
+def _match(stored: dict[str, Any]) -> Match:
+    return Match(**{**stored, "matched_b_s": tuple(stored["matched_b_s"])})
 
 
 def _same_moment(earlier: Recording, later: Recording, offset_s: float, tolerance_s: float) -> bool:
