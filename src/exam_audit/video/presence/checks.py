@@ -7,7 +7,7 @@ room (centre.toml), or by time alone when centre.toml does not say which room it
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -16,6 +16,7 @@ from ...archive import ArchiveData
 from ...findings import Finding, NotRun
 from ...profile import Profile
 from ...records.sessions import Session, sessions_of
+from .coverage import camera_view
 from .tracks import CameraTimeline, Moment, camera_timelines
 
 ABSENT = "invigilation.absent"
@@ -111,46 +112,68 @@ def invigilator_absence(data: ArchiveData, profile: Profile) -> Iterator[Finding
                               **_detector_evidence(timeline)})
 
 
+def _roll(data: ArchiveData, table: str, key: str, wanted: Callable[[dict], bool]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for r in data.records(table):
+        if wanted(r) and r["session_id"] and r[key]:
+            out.setdefault(r["session_id"], set()).add(r[key])
+    return out
+
+
 def headcount(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
-    """invigilation.headcount_low: persistently fewer people on camera than signed-in candidates plus
-    assigned invigilators (person detector only: motion cannot count)."""
+    """invigilation.headcount_low: a high quantile of the people counted on a theory room's camera over the
+    sitting stays below what the camera should see (signed-in candidates in its view, plus the assigned
+    invigilators when it sees the whole room). Not run, with the reason, for a camera whose counts cannot
+    carry that: motion detector only, a picture too small, too few counts, or centre.toml says so."""
     timelines = _timelines(data)
     if timelines is None:
         yield _not_analysed(data, HEADCOUNT)
         return
     tolerance = float(profile.threshold("headcount_tolerance"))
     quantile = float(profile.threshold("headcount_quantile"))
-    signed: dict[str, set[str]] = {}
-    for r in data.records("events"):
-        if r["event"] == "sign_in" and r["session_id"] and r["id_number"]:
-            signed.setdefault(r["session_id"], set()).add(r["id_number"])
-    staff: dict[str, set[str]] = {}
-    for r in data.records("assignments"):
-        if r["role"] == "invigilator" and r["session_id"] and r["staff_id"]:
-            staff.setdefault(r["session_id"], set()).add(r["staff_id"])
+    min_samples = int(profile.threshold("headcount_min_samples"))
+    signed = _roll(data, "events", "id_number", lambda r: r["event"] == "sign_in")
+    staff = _roll(data, "assignments", "staff_id", lambda r: r["role"] == "invigilator")
     reasons = set()
     for session, start, end in _sessions(data, "theory"):
-        expected = len(signed.get(session.session_id, ())) + len(staff.get(session.session_id, ()))
-        if not expected:
-            continue
+        candidates = len(signed.get(session.session_id, ()))
+        invigilators = len(staff.get(session.session_id, ()))
         for timeline in _cameras_for(session, data, timelines):
-            moments = [m for m in timeline.within(start, end) if m.people is not None]
+            within = timeline.within(start, end)
+            if not within:
+                continue
+            moments = [m for m in within if m.people is not None]
+            view = camera_view(data.centre.cameras.get(timeline.camera))
+            if isinstance(view, str):
+                reasons.add(f"camera {timeline.camera}: {view}")
+                continue
             if not moments:
-                if timeline.within(start, end):
-                    reasons.add("; ".join(sorted(timeline.notes)) or "the person detector was not used")
+                reasons.add(f"camera {timeline.camera}: " + ("; ".join(sorted(timeline.notes))
+                                                             or "the person detector was not used"))
+                continue
+            if len(moments) < min_samples:
+                reasons.add(f"camera {timeline.camera}, session {session.session_id}: {len(moments)} counts, "
+                            f"fewer than the {min_samples} a persistent shortfall needs")
+                continue
+            expected_candidates = view.candidates(candidates)
+            expected = expected_candidates + (invigilators if view.whole_room else 0)
+            if not expected:
                 continue
             counts = np.array([m.people for m in moments])
             seen = float(np.quantile(counts, quantile))
             if seen >= expected * (1 - tolerance):
                 continue
+            values, freq = np.unique(counts, return_counts=True)
             yield profile.finding(
                 HEADCOUNT, session_id=session.session_id, camera=timeline.camera, file=moments[0].file,
                 start=moments[0].at, end=min(end, moments[-1].at + timedelta(seconds=timeline.step_s)),
-                evidence={"expected": expected, "signed_in": len(signed.get(session.session_id, ())),
-                          "invigilators": len(staff.get(session.session_id, ())), "seen": round(seen, 1),
-                          "quantile": quantile, "median_seen": float(np.median(counts)),
-                          "tolerance": tolerance, **_span_evidence(moments[0], moments[-1].media_s,
-                                                                    moments[-1].file),
+                evidence={"expected": expected, "signed_in": candidates, "candidates_in_view": expected_candidates,
+                          "invigilators": invigilators if view.whole_room else 0, "view": view.describe(),
+                          "view_zh": view.describe_zh(), "seen": round(seen, 1), "quantile": quantile,
+                          "median_seen": float(np.median(counts)), "tolerance": tolerance,
+                          "samples": len(counts), "counts": {str(v): int(n) for v, n in zip(values, freq, strict=True)},
+                          "counting": "; ".join(sorted(timeline.counting)),
+                          **_span_evidence(moments[0], moments[-1].media_s, moments[-1].file),
                           **_detector_evidence(timeline)})
     for reason in sorted(reasons):
         yield NotRun(HEADCOUNT, f"headcount needs people counts: {reason}")
