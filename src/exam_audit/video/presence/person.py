@@ -4,8 +4,9 @@ Model contract (shared/models/README.md): BGR 0–255, letterboxed with grey 114
 ``N x 85`` raw, decoded over grids of strides 8, 16 and 32. A person is COCO class 0; score = objectness
 × class score. The exported graph accepts any input whose sides are multiples of 32, so the input is
 sized to the picture (``input_size``) rather than squeezed into the 416 x 416 the model was exported at:
-seated people at the back of a 640x352 classroom are 20–30 pixels tall, and shrunk to 416 they vanish
-(measured: 1–4 of 14 found at 416, a median 13 at 960x512).
+seated people at the back of a room shrunk to 416 vanish (a 640x352 ceiling camera with 14 seated
+students: 1–4 found at 416 and score 0.5, a median 13 at 960x512 and score 0.25; issue 14). Tiling was
+measured and not kept: it gained nothing on seated people (README, "Invigilation").
 """
 
 from __future__ import annotations
