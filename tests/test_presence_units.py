@@ -331,6 +331,14 @@ def test_a_view_that_cannot_carry_a_count_is_not_run_with_the_reason(tables, pro
     assert items and all(isinstance(i, NotRun) for i in items) and reason in items[0].reason
 
 
+def test_a_session_without_signed_in_candidates_is_not_counted(tables, profile: Profile,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    # two invigilators assigned, one on camera and nobody signed in: absence's question, not headcount's
+    records = tables.records
+    monkeypatch.setattr(tables, "records", lambda name: [] if name == "events" else records(name))
+    assert not _findings(_headcount(tables, profile, [1] * 60))
+
+
 def test_too_few_counts_are_not_a_persistent_shortfall(tables, profile: Profile) -> None:
     items = _headcount(tables, profile, [0] * 10 + [None] * 50)  # ten counts among uncounted samples
     assert items and all(isinstance(i, NotRun) for i in items) and "10 counts" in items[0].reason

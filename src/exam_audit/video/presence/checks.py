@@ -156,9 +156,10 @@ def headcount(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]
                             f"fewer than the {min_samples} a persistent shortfall needs")
                 continue
             expected_candidates = view.candidates(candidates)
-            expected = expected_candidates + (invigilators if view.whole_room else 0)
-            if not expected:
+            if not expected_candidates:
+                # no candidate to see: whether the invigilators are there is invigilation.absent's question
                 continue
+            expected = expected_candidates + (invigilators if view.whole_room else 0)
             counts = np.array([m.people for m in moments])
             seen = float(np.quantile(counts, quantile))
             if seen >= expected * (1 - tolerance):
