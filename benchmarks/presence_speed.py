@@ -1,6 +1,6 @@
 """Presence throughput: seconds of video per wall-clock second, person detector, one process.
 
-Writes (once, into --workdir) a 10-minute 1280x720 25 fps H.264 recording of a CCTV-like scene (grey
+Writes (once, into --workdir) a 10-minute (--seconds) 1280x720 25 fps H.264 recording of a CCTV-like scene (grey
 room, sensor noise, a figure walking; GOP 2 s), then, in the same run, side by side:
 
 * the audit's presence pass as the profile sets it: the invigilator zone (top 45 %) checked at the
@@ -37,12 +37,12 @@ DURATION_S = 600
 ZONE = parse_zone("0,0;1,0;1,0.45;0,0.45")
 
 
-def make_recording(path: Path) -> None:
+def make_recording(path: Path, seconds: int) -> None:
     scene = ("color=c=0x8c8c8c:s=1280x720:r=25,"
              "drawbox=x=0:y=330:w=1280:h=390:color=0x5a6470:t=fill,"
              "drawbox=x='560+400*sin(t/9)':y=150:w=70:h=230:color=0x2d2823:t=fill,"
              "noise=alls=5:allf=t")
-    subprocess.run([tool("ffmpeg"), "-v", "error", "-y", "-f", "lavfi", "-i", scene, "-t", str(DURATION_S),
+    subprocess.run([tool("ffmpeg"), "-v", "error", "-y", "-f", "lavfi", "-i", scene, "-t", str(seconds),
                     "-c:v", "libx264", "-preset", "veryfast", "-crf", "28", "-g", "50", "-pix_fmt", "yuv420p",
                     str(path)], check=True)
 
@@ -82,13 +82,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=None, help="a YOLOX ONNX model [default: the shipped one]")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=DURATION_S, help="length of the generated recording")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "exam-audit-bench")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
-    video = args.workdir / "presence_720p_10min.mp4"
+    video = args.workdir / f"presence_720p_{args.seconds}s.mp4"
     if not video.exists():
         print(f"writing {video} …", file=sys.stderr)
-        make_recording(video)
+        make_recording(video, args.seconds)
     profile = Profile.load()
     settings = PresenceSettings.of(profile)
     rate = float(profile.threshold("sample_rate_hz"))
@@ -112,11 +113,11 @@ def main() -> int:
         runs["ffmpeg every frame"].append(timed(lambda: ffmpeg_decode(video, False, rate)))
     zone_ms, count_ms, what = per_sample_ms(video, detector)
     mine = statistics.median(runs[ours])
-    print(f"{video.name}: {DURATION_S} s of 1280x720 25 fps video, {samples} samples of which {counts} counted, "
+    print(f"{video.name}: {args.seconds} s of 1280x720 25 fps video, {samples} samples of which {counts} counted, "
           f"{args.repeat} runs; model from {choice.source}")
     for name, values in runs.items():
         med = statistics.median(values)
-        print(f"  {name:<44} median {med:6.2f} s  = {DURATION_S / med:7.1f} s of video per second"
+        print(f"  {name:<44} median {med:6.2f} s  = {args.seconds / med:7.1f} s of video per second"
               f"  (presence / this: {mine / med:5.2f})")
     print(f"  per sample ({what}):")
     print(f"    zone check (absence, every sample)  {zone_ms:6.1f} ms  x {samples - counts} samples"
