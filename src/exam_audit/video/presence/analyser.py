@@ -55,7 +55,8 @@ class PresenceSettings:
         return cls(
             detector=detector or str(profile.raw.get("presence", {}).get("detector", "auto")),
             person=DetectorSettings(value("person_confidence"), value("person_nms"),
-                                    int(value("person_input_long_side")), value("person_min_height")),
+                                    int(value("person_input_long_side")), value("person_min_height"),
+                                    int(value("person_zone_long_side"))),
             count_every_s=value("headcount_every_s"), count_min_height=int(value("headcount_min_height")),
             fill_s=value("presence_fill_s"), blip_s=value("presence_blip_s"), motion_level=value("motion_level"),
             motion_min_area=value("motion_min_area"), motion_window_s=value("motion_background_s"),

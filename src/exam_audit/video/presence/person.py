@@ -70,6 +70,7 @@ class DetectorSettings:
     nms: float  # IoU above which two boxes are one person
     long_side: int  # the network input's long side for a whole-frame count
     min_height: float = 0.0  # boxes less tall than this share of the frame are not people (clock digits)
+    zone_long_side: int = 640  # the presence check's input: a zone crop at native resolution up to this
 
     def describe(self, width: int, height: int) -> str:
         w, h = input_size(width, height, self.long_side)
@@ -114,10 +115,10 @@ class PersonDetector:
 
     def detect_region(self, frame: np.ndarray, region: tuple[int, int, int, int]) -> list[Box]:
         """People in the ``region`` (x0, y0, x1, y1 pixels) of ``frame``, at the region's native resolution
-        (never more than the whole-frame count's input), in frame pixels."""
+        when it is small (up to ``zone_long_side``; a larger one is scaled down to it), in frame pixels."""
         x0, y0, x1, y1 = region
         crop = frame[y0:y1, x0:x1]
-        size = input_size(crop.shape[1], crop.shape[0], min(max(crop.shape[:2]), self.settings.long_side))
+        size = input_size(crop.shape[1], crop.shape[0], min(max(crop.shape[:2]), self.settings.zone_long_side))
         return [Box(b.x0 + x0, b.y0 + y0, b.x1 + x0, b.y1 + y0, b.score)
                 for b in self._tall(self._detect(crop, size), frame.shape[0])]
 
@@ -192,8 +193,7 @@ class PersonPresence:
             self.people.append(len(boxes))
         else:
             region = zone_region(self.zones, w, h)
-            boxes = self.detector.detect_region(frame, region) if region else self.detector.detect(
-                frame, min(max(w, h), self.detector.settings.long_side))
+            boxes = self.detector.detect_region(frame, region or (0, 0, w, h))
             self.people.append(None)
         self.in_zone.append(sum(contains(self.zones, b.foot[0] / w, min(b.foot[1] / h, 1.0)) for b in boxes))
 
