@@ -18,16 +18,17 @@ import time
 from pathlib import Path
 
 from exam_audit.archive import ArchiveData, open_archive
-from exam_audit.audit import AuditOptions, load_archive
+from exam_audit.audit import load_archive
 from exam_audit.fixtures import FixtureSpec, make_archive
 from exam_audit.profile import Profile
 from exam_audit.records.stats.similarity import answer_similarity
+from exam_audit.results import AuditOptions
 
 
 def loaded(folder: Path, theory_sessions: int, candidates: int, profile: Profile) -> ArchiveData:
     # each exam day is a theory session and a practical one: twice the sessions for the theory count
     make_archive(folder, FixtureSpec(seed=11, sessions=2 * theory_sessions, candidates_per_session=candidates))
-    data, _ = load_archive(open_archive(folder), profile, AuditOptions())
+    data = load_archive(open_archive(folder), profile, AuditOptions())
     return data
 
 

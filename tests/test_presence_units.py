@@ -129,20 +129,72 @@ def test_activity_is_movement_between_samples() -> None:
 
 # -- the model lookup --------------------------------------------------------------------------------
 
-def test_model_lookup_order_and_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, profile: Profile) -> None:
+def test_model_lookup_order_and_the_shipped_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   profile: Profile) -> None:
     monkeypatch.setenv("EXAM_AUDIT_DATA", str(tmp_path / "data"))
     monkeypatch.delenv(models.MODEL_ENV, raising=False)
-    assert models.find_model(profile).path is None
-    assert "install" in (models.find_model(profile).problem or "")
+    shipped = models.find_model(profile)  # a fresh install: the model inside the package, digest known
+    assert shipped.source == "shipped" and shipped.path == models.shipped_path()
+    assert shipped.sha256 == models.MODEL_SHA256 and len(models.read_model(shipped)) == 3_660_092
     monkeypatch.setenv(models.MODEL_ENV, str(tmp_path / "nowhere.onnx"))
     choice = models.find_model(profile)
     assert choice.path is None and "does not exist" in (choice.problem or "")
     fake = tmp_path / "fake.onnx"
     fake.write_bytes(b"not a model")
     assert models.find_model(profile, fake).path == fake  # --model first
-    with pytest.raises(ExamAuditError, match="sha256"):
+
+
+def test_a_changed_model_file_is_refused_at_load(tmp_path: Path) -> None:
+    damaged = tmp_path / "yolox_nano.onnx"
+    damaged.write_bytes(models.shipped_path().read_bytes()[:-1] + b"\x00")
+    for source in ("shipped", "installed"):
+        with pytest.raises(ExamAuditError, match="sha256") as err:
+            models.read_model(models.ModelChoice(damaged, source, sha256=models.MODEL_SHA256))
+        assert "install" in err.value.fix
+
+
+def test_install_takes_only_a_yolox_model_and_keeps_its_digest(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch,
+                                                               profile: Profile) -> None:
+    monkeypatch.setenv("EXAM_AUDIT_DATA", str(tmp_path / "data"))
+    monkeypatch.delenv(models.MODEL_ENV, raising=False)
+    fake = tmp_path / "fake.onnx"
+    fake.write_bytes(b"not a model")
+    with pytest.raises(ExamAuditError, match="not a loadable ONNX model"):
         models.install_model(fake)
     assert not models.installed_path().exists()
+    target = models.install_model(models.shipped_path())
+    choice = models.find_model(profile)
+    assert choice.source == "installed" and choice.path == target and choice.sha256 == models.MODEL_SHA256
+    target.write_bytes(b"changed after install")
+    with pytest.raises(ExamAuditError, match="sha256"):
+        models.read_model(models.find_model(profile))
+
+
+# -- sizing the detector's input -------------------------------------------------------------------
+
+def test_the_input_follows_the_frame_in_multiples_of_32() -> None:
+    from exam_audit.video.presence.person import input_size, zone_region
+
+    assert input_size(640, 352, 960) == (960, 512)
+    assert input_size(1280, 720, 960) == (960, 544)
+    assert input_size(1920, 1080, 960) == (960, 544)
+    assert input_size(160, 90, 160) == (160, 96)
+    assert input_size(960, 1080, 960) == (864, 960)
+    top = (parse_zone("0.2,0;0.8,0;0.8,0.4;0.2,0.4"),)
+    assert zone_region(top, 640, 360) == (64, 0, 576, 180)  # grown for heads above and feet below
+    assert zone_region((), 640, 360) is None and zone_region((parse_zone("0,0;1,0;1,0.9;0,0.9"),), 640, 360) is None
+
+
+def test_settings_decode_width_and_who_is_counted(profile: Profile) -> None:
+    from exam_audit.video.presence.analyser import PresenceSettings
+
+    settings = PresenceSettings.of(profile)
+    assert settings.person.confidence == 0.25 and settings.person.nms == 0.45 and settings.person.long_side == 960
+    assert settings.decode_width(MediaProbe(path="a", ok=True, width=640, height=352)) == 640  # native
+    assert settings.decode_width(MediaProbe(path="a", ok=True, width=1920, height=1080)) == 960
+    assert settings.counts(MediaProbe(path="a", ok=True, width=480, height=270)) is None
+    assert "not counted" in (settings.counts(MediaProbe(path="a", ok=True, width=160, height=90)) or "")
 
 
 # -- the checks, fed with hand-made timelines ----------------------------------------------------------
@@ -225,6 +277,72 @@ def test_headcount_low_fires_on_persistently_few_people_and_needs_the_person_det
                                for i in motion_only)
 
 
+@pytest.fixture
+def camera_keys(tables):
+    """Set CH01's centre.toml keys for one test (seats, room_share, headcount), then restore them."""
+    from exam_audit.archive import Camera
+
+    before = dict(tables.centre.cameras)
+
+    def set_keys(**extra):
+        tables.centre.cameras["CH01"] = Camera(id="CH01", room=_theory(tables).room, extra=extra)
+
+    yield set_keys
+    tables.centre.cameras.clear()
+    tables.centre.cameras.update(before)
+
+
+def _headcount(tables, profile: Profile, counts: list[int | None]) -> list:
+    session = _theory(tables)
+    track = _track([True] * len(counts), [c or 0 for c in counts])
+    track = PresenceTrack("person", None, track.times, track.occupied, track.present, tuple(counts),
+                          track.in_zone, track.activity, "YOLOX-Nano input 960x544, score ≥ 0.25")
+    return list(invigilation.headcount(_with_track(tables, "CH01", session.start, track), profile))
+
+
+def test_headcount_evidence_states_counts_quantile_expected_and_setting(tables, profile: Profile) -> None:
+    found = _findings(_headcount(tables, profile, [3] * 40 + [4] * 20))
+    assert len(found) == 1
+    evidence = found[0].evidence
+    assert evidence["counts"] == {"3": 40, "4": 20} and evidence["samples"] == 60
+    assert evidence["quantile"] == 0.9 and evidence["seen"] == 4.0 and evidence["expected"] == 6
+    assert "960x544" in evidence["counting"] and evidence["view"] == "the whole room"
+    assert "960x544" in found[0].message and "960x544" in found[0].message_zh and "{" not in found[0].message
+
+
+def test_a_camera_seeing_part_of_the_room_expects_only_its_share(tables, profile: Profile, camera_keys) -> None:
+    camera_keys(room_share=0.5)  # 4 candidates, half the room: 2 expected, invigilators not
+    assert not _findings(_headcount(tables, profile, [2] * 60))
+    assert _findings(_headcount(tables, profile, [1] * 60))[0].evidence["expected"] == 2
+    camera_keys(seats=3)  # 3 seats in view: 3 of the 4 candidates
+    assert not _findings(_headcount(tables, profile, [3] * 60))
+    assert _findings(_headcount(tables, profile, [2] * 60))[0].evidence["candidates_in_view"] == 3
+
+
+@pytest.mark.parametrize("keys, reason", [({"headcount": False}, "headcount = false"),
+                                          ({"seats": "twenty"}, "whole number"),
+                                          ({"room_share": 1.5}, "at most 1"),
+                                          ({"seats": 3, "room_share": 0.5}, "keep one")])
+def test_a_view_that_cannot_carry_a_count_is_not_run_with_the_reason(tables, profile: Profile, camera_keys,
+                                                                     keys: dict, reason: str) -> None:
+    camera_keys(**keys)
+    items = _headcount(tables, profile, [0] * 60)
+    assert items and all(isinstance(i, NotRun) for i in items) and reason in items[0].reason
+
+
+def test_a_session_without_signed_in_candidates_is_not_counted(tables, profile: Profile,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    # two invigilators assigned, one on camera and nobody signed in: absence's question, not headcount's
+    records = tables.records
+    monkeypatch.setattr(tables, "records", lambda name: [] if name == "events" else records(name))
+    assert not _findings(_headcount(tables, profile, [1] * 60))
+
+
+def test_too_few_counts_are_not_a_persistent_shortfall(tables, profile: Profile) -> None:
+    items = _headcount(tables, profile, [0] * 10 + [None] * 50)  # ten counts among uncounted samples
+    assert items and all(isinstance(i, NotRun) for i in items) and "10 counts" in items[0].reason
+
+
 def test_no_activity_fires_on_a_still_practical_and_not_on_a_busy_one(tables, profile: Profile) -> None:
     from exam_audit.records.sessions import sessions_of
 
@@ -272,9 +390,10 @@ def test_the_audit_falls_back_to_motion_and_says_why(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("EXAM_AUDIT_DATA", str(tmp_path))
     monkeypatch.delenv(models.MODEL_ENV, raising=False)
     insisting = Profile.load()
-    insisting.raw["presence"] = {"detector": "person", "model": ""}
+    insisting.raw["presence"] = {"detector": "person", "model": str(tmp_path / "gone.onnx")}
     camera = Camera(id="CH09", extra={"station_zones": [[[0, 0], [1, 0]]]})
     probe = MediaProbe(path="x.mp4", ok=True, width=160, height=90)
     analyser = PRESENCE.build(insisting, camera, probe)
     assert analyser is not None and analyser.detector == "motion"
     assert "person detector is unavailable" in analyser.note and "station_zones" in analyser.note
+    assert "gone.onnx" in analyser.note

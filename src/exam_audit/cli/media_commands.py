@@ -92,8 +92,8 @@ def _print_scan(d: dict) -> None:
 @click.option("--detector", type=click.Choice(["auto", "person", "motion"]), default=None,
               help="Presence detector [default: the profile's, auto = person when a model is found].")
 @click.option("--model", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Person-detector model (yolox_nano.onnx) [default: $EXAM_AUDIT_MODEL, the profile, "
-              "or the installed one].")
+              help="Person-detector model (a YOLOX ONNX export) [default: $EXAM_AUDIT_MODEL, the profile, "
+              "an installed one, or the shipped YOLOX-Nano].")
 @click.option("--rate", type=click.FloatRange(0.01, 30), default=2.0, show_default=True,
               help="Samples per second.")
 @click.option("--profile", "profile_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -136,13 +136,15 @@ def presence(file: Path, zones: tuple[str, ...], detector: str | None, model: Pa
 
 @click.group()
 def models() -> None:
-    """The person-detector model (YOLOX-Nano, ONNX): install a copy you supply, see where it is looked for."""
+    """The person-detector model: YOLOX-Nano ships with exam-audit; install another YOLOX export, or see
+    which one is used."""
 
 
 @models.command("install")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def models_install(file: Path) -> None:
-    """Check FILE's sha256 against the known yolox_nano.onnx and copy it where exam-audit looks."""
+    """Install another YOLOX COCO model (ONNX) FILE for the person detector, instead of the shipped
+    YOLOX-Nano: it must load and give YOLOX's output; its sha256 is kept and checked at every load."""
     from ..video.presence.models import install_model
 
     try:
@@ -151,7 +153,7 @@ def models_install(file: Path) -> None:
         raise fail(exc) from None
     except OSError as exc:
         raise Problem(f"cannot install the model: {exc}") from None
-    click.echo(f"Installed {file.name} (sha256 verified) to {target}")
+    click.echo(f"Installed {file.name} to {target} (its sha256 is checked at every load)")
 
 
 @models.command("where")
@@ -163,6 +165,7 @@ def models_where(profile_path: Path | None) -> None:
 
     choice = find_model(load_profile(profile_path))
     if choice.path:
-        click.echo(f"{choice.path} (from {choice.source})")
+        checked = f", sha256 {choice.sha256} checked at load" if choice.sha256 else ""
+        click.echo(f"{choice.path} (from {choice.source}{checked})")
     else:
         click.echo(f"none: {choice.problem}. Install location: {installed_path()}")

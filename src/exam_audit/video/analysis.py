@@ -38,7 +38,12 @@ class AnalyserFactory:
     name: str
     # builds the analyser for one file; None when it does not apply (e.g. no model installed)
     build: Callable[[Profile, Camera | None, MediaProbe], FrameAnalyser | None]
-    width: int = 320  # the frame width this analyser wants; the pass decodes at the largest asked for
+    # the frame width this analyser wants, or a function of the profile and the file giving it; the pass
+    # decodes at the largest width asked for
+    width: int | Callable[[Profile, MediaProbe], int] = 320
+
+    def width_for(self, profile: Profile, probe: MediaProbe) -> int:
+        return self.width(profile, probe) if callable(self.width) else self.width
 
 
 def analyse_file(path: Path, probe: MediaProbe, analysers: Iterable[FrameAnalyser], *, rate_hz: float,
@@ -65,5 +70,5 @@ def analyse_recording(path: Path, probe: MediaProbe, profile: Profile, camera: C
         return FileAnalysis()
     return analyse_file(path, probe, [a for _, a in analysers],
                         rate_hz=float(profile.threshold("sample_rate_hz")),
-                        width=max(f.width for f, _ in analysers),
+                        width=max(f.width_for(profile, probe) for f, _ in analysers),
                         keyframe_max_s=float(profile.threshold("sample_keyframe_max_s")))

@@ -7,7 +7,8 @@ which session.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
 from ...archive import ArchiveData
@@ -15,6 +16,7 @@ from ...findings import Finding, NotRun, check
 from ...profile import Profile
 from ...records.sessions import Session
 from ...schedule import Schedule
+from .coverage import camera_view
 from .tracks import CameraTimeline, Moment, camera_timelines
 
 ABSENT = "invigilation.absent"
@@ -101,42 +103,65 @@ def invigilator_absence(data: ArchiveData, profile: Profile) -> Iterator[Finding
                           **_detector_evidence(timeline)})
 
 
+def _roll(data: ArchiveData, table: str, key: str, wanted: Callable[[dict], bool]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for r in data.records(table):
+        if wanted(r) and r["session_id"] and r[key]:
+            out.setdefault(r["session_id"], set()).add(r[key])
+    return out
+
+
 @check("headcount on camera", (HEADCOUNT,), needs=("events",), needs_any=("sessions", "plan"), needs_recordings=True)
 def headcount(data: ArchiveData, profile: Profile) -> Iterator[Finding | NotRun]:
-    """invigilation.headcount_low: persistently fewer people on camera than signed-in candidates plus
-    assigned invigilators (person detector only: motion cannot count)."""
+    """invigilation.headcount_low: a high quantile of the people counted on a theory room's camera over the
+    sitting stays below what the camera should see (signed-in candidates in its view, plus the assigned
+    invigilators when it sees the whole room). Not run, with the reason, for a camera whose counts cannot
+    carry that: motion detector only, a picture too small, too few counts, or centre.toml says so."""
     tolerance = float(profile.threshold("headcount_tolerance"))
     share = float(profile.threshold("headcount_quantile"))
-    signed: dict[str, set[str]] = {}
-    for r in data.records("events"):
-        if r["event"] == "sign_in" and r["session_id"] and r["id_number"]:
-            signed.setdefault(r["session_id"], set()).add(r["id_number"])
-    staff: dict[str, set[str]] = {}
-    for r in data.records("assignments"):
-        if r["role"] == "invigilator" and r["session_id"] and r["staff_id"]:
-            staff.setdefault(r["session_id"], set()).add(r["staff_id"])
+    min_samples = int(profile.threshold("headcount_min_samples"))
+    signed = _roll(data, "events", "id_number", lambda r: r["event"] == "sign_in")
+    staff = _roll(data, "assignments", "staff_id", lambda r: r["role"] == "invigilator")
     reasons = set()
     for session, start, end, timeline in _filmed(data, profile, "theory"):
-        expected = len(signed.get(session.session_id, ())) + len(staff.get(session.session_id, ()))
-        if not expected:
+        candidates = len(signed.get(session.session_id, ()))
+        invigilators = len(staff.get(session.session_id, ()))
+        within = timeline.within(start, end)
+        if not within:
             continue
-        moments = [m for m in timeline.within(start, end) if m.people is not None]
+        moments = [m for m in within if m.people is not None]
+        view = camera_view(data.centre.cameras.get(timeline.camera))
+        if isinstance(view, str):
+            reasons.add(f"camera {timeline.camera}: {view}")
+            continue
         if not moments:
-            if timeline.within(start, end):
-                reasons.add("; ".join(sorted(timeline.notes)) or "the person detector was not used")
+            reasons.add(f"camera {timeline.camera}: " + ("; ".join(sorted(timeline.notes))
+                                                         or "the person detector was not used"))
             continue
+        if len(moments) < min_samples:
+            reasons.add(f"camera {timeline.camera}, session {session.session_id}: {len(moments)} counts, "
+                        f"fewer than the {min_samples} a persistent shortfall needs")
+            continue
+        expected_candidates = view.candidates(candidates)
+        if not expected_candidates:
+            # no candidate to see: whether the invigilators are there is invigilation.absent's question
+            continue
+        expected = expected_candidates + (invigilators if view.whole_room else 0)
         counts = [m.people for m in moments if m.people is not None]
         seen = float(quantile(counts, share))
         if seen >= expected * (1 - tolerance):
             continue
+        histogram = Counter(counts)
         yield profile.finding(
             HEADCOUNT, session_id=session.session_id, camera=timeline.camera, file=moments[0].file,
             start=moments[0].at, end=min(end, moments[-1].at + timedelta(seconds=timeline.step_s)),
-            evidence={"expected": expected, "signed_in": len(signed.get(session.session_id, ())),
-                      "invigilators": len(staff.get(session.session_id, ())), "seen": round(seen, 1),
-                      "quantile": share, "median_seen": float(quantile(counts, 0.5)),
-                      "tolerance": tolerance, **_span_evidence(moments[0], moments[-1].media_s,
-                                                                moments[-1].file),
+            evidence={"expected": expected, "signed_in": candidates, "candidates_in_view": expected_candidates,
+                      "invigilators": invigilators if view.whole_room else 0, "view": view.describe(),
+                      "view_zh": view.describe_zh(), "seen": round(seen, 1), "quantile": share,
+                      "median_seen": float(quantile(counts, 0.5)), "tolerance": tolerance,
+                      "samples": len(counts), "counts": {str(v): histogram[v] for v in sorted(histogram)},
+                      "counting": "; ".join(sorted(timeline.counting)),
+                      **_span_evidence(moments[0], moments[-1].media_s, moments[-1].file),
                       **_detector_evidence(timeline)})
     for reason in sorted(reasons):
         yield NotRun(HEADCOUNT, f"headcount needs people counts: {reason}")

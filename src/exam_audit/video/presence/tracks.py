@@ -27,9 +27,10 @@ class PresenceTrack:
     times: tuple[float, ...]
     occupied: tuple[bool, ...]  # someone in the zone, as detected (before smoothing)
     present: tuple[bool, ...]  # after smoothing
-    people: tuple[int, ...] | None  # people in the whole frame (person detector only)
+    people: tuple[int | None, ...] | None  # people in the whole frame at the counting samples (else None)
     in_zone: tuple[int, ...] | None  # people standing in the zones (person detector only)
     activity: tuple[float, ...]  # share of the frame that moved since the previous sample, in station zones
+    counting: str | None = None  # how people were counted (detector, input size, thresholds, cadence)
 
     @property
     def step_s(self) -> float:
@@ -59,7 +60,7 @@ class PresenceTrack:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "detector": self.detector, "note": self.note, "step_s": self.step_s,
+            "detector": self.detector, "note": self.note, "step_s": self.step_s, "counting": self.counting,
             "intervals": [{"state": state, "start_s": round(a, 3), "end_s": round(b, 3),
                            "duration_s": round(b - a, 3)} for state, a, b in self.states()],
             "samples": [{"t": round(t, 3), "occupied": o, "present": p,
@@ -117,6 +118,7 @@ class CameraTimeline:
     step_s: float = 1.0
     detectors: set[str] = field(default_factory=set)
     notes: set[str] = field(default_factory=set)
+    counting: set[str] = field(default_factory=set)
     moments: list[Moment] = field(default_factory=list)
 
     def within(self, start: datetime, end: datetime) -> list[Moment]:
@@ -137,6 +139,8 @@ def camera_timelines(recordings: Iterable[Recording], analysis: dict[str, FileAn
         timeline.detectors.add(track.detector)
         if track.note:
             timeline.notes.add(track.note)
+        if track.counting:
+            timeline.counting.add(track.counting)
         people = track.people or (None,) * len(track.times)
         # a black picture (lens covered, video.black) shows nobody whether anyone is there or not: its
         # samples are left out, a break in sampling, so that unknown is never counted as absent or still
