@@ -199,3 +199,24 @@ def test_fingerprints_are_proposed_by_their_activity_patterns_not_all_loaded(sto
     assert store.earlier_fingerprints("/new", {}, {1 << 47}, 4.0) == []
     assert len(store.earlier_fingerprints("/new", {}, masks, 2.0)) == 2  # indexed in other bins: compared
     assert len(store.earlier_fingerprints("/new", {})) == 2
+
+
+def test_a_sparse_recording_over_2_gib_and_a_300_character_session_id_audit(store_url: str, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from exam_audit.cli import main
+
+    archive = tmp_path / "archive"
+    (archive / "recordings").mkdir(parents=True)
+    big = archive / "recordings" / "CH01_20260526082800_20260526092800.mp4"
+    with big.open("wb") as handle:  # sparse: no disk space used
+        handle.truncate(2 * 1024**3 + 4096)
+    long_id = "S" + "9" * 299
+    (archive / "sessions.csv").write_text(
+        "session_id,start,end,room,exam_type,operation\n"
+        f"{long_id},2026-05-26 08:30:00,2026-05-26 09:30:00,理论考场1,theory,1.2\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["audit", str(archive), "--out", str(tmp_path / "out"), "--db", store_url])
+    assert result.exit_code in (0, 1), result.output
+    stored = Store(store_url).load(1)
+    assert {f.path: f.bytes for f in stored.files}["recordings/" + big.name] == 2 * 1024**3 + 4096
+    assert any(f.session_id == long_id for f in stored.findings)
