@@ -194,10 +194,11 @@ class Store:
             if create:
                 ensure_schema(self.engine, Base.metadata)
         except (ModuleNotFoundError, NoSuchModuleError) as exc:
-            postgres = make_url(url).drivername.startswith("postgresql")
+            if not make_url(url).drivername.startswith("postgresql"):
+                raise ExamAuditError(f"database {self.location}: cannot be opened (no SQLAlchemy driver: {exc})",
+                                     "pass --db PATH for a SQLite file, or a valid SQLAlchemy URL") from None
             raise ExamAuditError(f"database {self.location}: its driver is not installed ({exc})",
-                                 "pip install 'exam-audit[postgres]'" if postgres
-                                 else "install the SQLAlchemy driver the URL names") from None
+                                 "pip install 'exam-audit[postgres]'") from None
         except (ArgumentError, OperationalError, SQLAlchemyError, OSError) as exc:
             raise ExamAuditError(f"database {self.location}: cannot be opened ({exc.__class__.__name__}: "
                                  f"{redact(str(exc).splitlines()[0])})",

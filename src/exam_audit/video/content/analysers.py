@@ -150,8 +150,11 @@ class FrozenAnalyser:
         self.steps: list[tuple[float, float, float]] = []  # previous t, t, largest tile change
 
     def process_frame(self, t: float, frame: np.ndarray) -> None:
-        grey = work_grey(frame)
-        black = is_black(grey, self.settings)
+        raw = work_grey(frame)
+        black = is_black(raw, self.settings)
+        # with the lighting level removed: a room whose lights are dimmed shows the same sensor noise, only
+        # darker, and must not look stiller than the camera's floor (a repeated picture stays unchanged)
+        grey = level(raw)
         if self.prev is not None:
             t0, g0, black0 = self.prev
             change = -1.0 if (black or black0) else float(tile_means(np.abs(grey - g0), CHANGE_GRID).max())
